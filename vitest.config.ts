@@ -1,0 +1,33 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+const alias = Object.fromEntries(
+  ['config', 'contracts', 'kafka', 'staging', 'warehouse', 'observability', 'sdk'].map((lib) => [
+    `@app/${lib}`,
+    resolve(__dirname, `libs/${lib}/src/index.ts`),
+  ]),
+);
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: 'unit', include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'] },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          // Integration suites share one broker, registry and database: run files one at a
+          // time so timing-sensitive suites (crash, fencing, isolation) do not starve each other.
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
