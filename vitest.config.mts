@@ -1,10 +1,10 @@
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const alias = Object.fromEntries(
   ['config', 'contracts', 'kafka', 'staging', 'warehouse', 'observability', 'sdk'].map((lib) => [
     `@app/${lib}`,
-    resolve(__dirname, `libs/${lib}/src/index.ts`),
+    fileURLToPath(new URL(`./libs/${lib}/src/index.ts`, import.meta.url)),
   ]),
 );
 

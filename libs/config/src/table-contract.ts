@@ -1,0 +1,42 @@
+import type { ColumnType } from './column-type';
+
+export type LoadMode = 'merge' | 'append';
+
+export interface FlushPolicy {
+  /** Flush when this many changes are buffered for the table. */
+  maxRows: number;
+  /** Flush when the buffered changes take this many bytes (as received). */
+  maxBytes: number;
+  /** Flush when the oldest buffered change is this old. */
+  maxAgeMs: number;
+}
+
+export interface ColumnContract {
+  name: string;
+  type: ColumnType;
+}
+
+/**
+ * One table tablelane loads. Every identifier that ever reaches SQL comes from here, and
+ * was checked against IDENTIFIER_PATTERN when the file was loaded.
+ */
+export interface TableContract {
+  /** `schema.table`, the name producers use in change events. */
+  name: string;
+  schema: string;
+  table: string;
+  columns: ColumnContract[];
+  primaryKey: string[];
+  /** Column whose highest value wins when two changes touch the same key. */
+  version?: string;
+  mode: LoadMode;
+  /** Partition of the changes topic this table is pinned to, instead of the key hash. */
+  lane?: number;
+  flush: FlushPolicy;
+}
+
+export function columnOf(contract: TableContract, name: string): ColumnContract {
+  const column = contract.columns.find((c) => c.name === name);
+  if (!column) throw new Error(`table ${contract.name} has no column ${name}`);
+  return column;
+}

@@ -1,0 +1,76 @@
+# shellcheck shell=bash
+# Shared settings and helpers for scripts/stack/{up,down,status}.sh. Sourced, not run.
+
+STACK_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$STACK_SCRIPTS/../.." && pwd)"
+STACK_DIR="${TABLELANE_STACK_DIR:-$REPO_ROOT/.stack}"
+LIB_DIR="$STACK_DIR/lib"
+LOG_DIR="$STACK_DIR/logs"
+RUN_DIR="$STACK_DIR/run"
+CONF_DIR="$STACK_DIR/conf"
+
+STACK_HOST=127.0.0.1
+KAFKA_PORT=9092
+KAFKA_CONTROLLER_PORT="${TABLELANE_KAFKA_CONTROLLER_PORT:-9093}"
+REGISTRY_PORT=8081
+S3_PORT=9000
+PG_PORT=5432
+
+S3_ACCESS_KEY=tablelane
+S3_SECRET_KEY=tablelane-secret
+S3_REGION=us-east-1
+S3_BUCKET="${TABLELANE_S3_BUCKET:-tablelane}"
+PG_DATABASE=test
+PG_USER=postgres
+
+# Apicurio 3.x serves the Confluent Schema Registry API (v7) under this path.
+REGISTRY_CCOMPAT_PATH=/apis/ccompat/v7
+
+# Seconds to wait for each component to become ready.
+STACK_TIMEOUT="${TABLELANE_STACK_TIMEOUT:-180}"
+
+# name:port of the JVM components we may start ourselves.
+JVM_COMPONENTS="kafka registry s3"
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# port_open PORT -> 0 when something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {
+  (exec 3<>"/dev/tcp/$STACK_HOST/$1") 2>/dev/null
+}
+
+component_port() {
+  case "$1" in
+    kafka) echo "$KAFKA_PORT" ;;
+    registry) echo "$REGISTRY_PORT" ;;
+    s3) echo "$S3_PORT" ;;
+    postgres) echo "$PG_PORT" ;;
+    *) return 1 ;;
+  esac
+}
+
+component_log() { echo "$LOG_DIR/$1.log"; }
+pid_file() { echo "$RUN_DIR/$1.pid"; }
+
+# managed_pid NAME -> prints the pid recorded for NAME when that process is still
+# alive and is a java process we started (guards against pid reuse); else fails.
+managed_pid() {
+  local f pid
+  f="$(pid_file "$1")"
+  [[ -f "$f" ]] || return 1
+  pid="$(cat "$f" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  # the command line carries -Dtablelane.stack=NAME (see up.sh)
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-Dtablelane.stack=$1 " || return 1
+  echo "$pid"
+}
+
+pg_up() {
+  if command -v pg_isready >/dev/null 2>&1; then
+    pg_isready -q -h "$STACK_HOST" -p "$PG_PORT" >/dev/null 2>&1
+  else
+    port_open "$PG_PORT"
+  fi
+}
