@@ -87,8 +87,6 @@ num.io.threads=4
 num.recovery.threads.per.data.dir=1
 log.retention.hours=24
 log.segment.bytes=67108864
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
 EOF
   cat >"$CONF_DIR/kafka-log4j.properties" <<'EOF'
 log4j.rootLogger=INFO, stdout
