@@ -1,0 +1,66 @@
+import type { StagedRow } from './staged-row';
+
+/**
+ * CSV as both PostgreSQL (`FORMAT csv, NULL '\N'`) and Redshift (`CSV NULL AS '\N'`) read it:
+ * every value is quoted, quotes are doubled, and the unquoted marker \N is SQL NULL. Quoting
+ * every value keeps NULL and the empty string apart and lets delimiters, quotes, newlines and
+ * backslashes through untouched.
+ */
+export const CSV_NULL = '\\N';
+
+function field(value: string | null): string {
+  return value === null ? CSV_NULL : `"${value.replace(/"/g, '""')}"`;
+}
+
+export function encodeCsvRow(row: StagedRow): string {
+  return `${row.values.map(field).join(',')},${row.op}\n`;
+}
+
+export function encodeCsv(rows: StagedRow[]): Buffer {
+  return Buffer.from(rows.map(encodeCsvRow).join(''), 'utf8');
+}
+
+/**
+ * Parses our CSV back with the documented COPY rules (quoted fields, doubled quotes, unquoted
+ * \N as NULL). Used to prove the encoding round-trips; the warehouses do their own parsing.
+ */
+export function decodeCsv(text: string): (string | null)[][] {
+  const rows: (string | null)[][] = [];
+  let row: (string | null)[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        const quote = text.indexOf('"', i);
+        if (quote < 0) throw new Error('unterminated quoted field');
+        value += text.slice(i, quote);
+        if (text[quote + 1] === '"') {
+          value += '"';
+          i = quote + 2;
+        } else {
+          i = quote + 1;
+          break;
+        }
+      }
+      row.push(value);
+    } else {
+      let end = i;
+      while (end < text.length && text[end] !== ',' && text[end] !== '\n') end++;
+      const raw = text.slice(i, end);
+      row.push(raw === CSV_NULL ? null : raw);
+      i = end;
+    }
+    if (text[i] === ',') {
+      i++;
+    } else if (text[i] === '\n' || i >= text.length) {
+      rows.push(row);
+      row = [];
+      i++;
+    } else {
+      throw new Error(`unexpected character ${JSON.stringify(text[i])} after a field`);
+    }
+  }
+  return rows;
+}

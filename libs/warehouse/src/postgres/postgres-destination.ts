@@ -1,0 +1,134 @@
+import type { TableContract } from '@app/config';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import type { CheckpointRow, Destination, LaneClaim, StagedBatch } from '../destination.port';
+import { FencedError, StagingCountMismatch } from '../errors';
+import { PostgresDialect } from './postgres-dialect';
+
+export interface PostgresDestinationOptions {
+  pool: PoolConfig;
+  stateSchema: string;
+  createTables: boolean;
+  lockTimeoutMs: number;
+  /** Isolation of merge transactions; READ COMMITTED is safe because each table has one writer. */
+  isolation?: 'read committed' | 'serializable';
+  /**
+   * Test-only: read every touched table in full at the start of each merge transaction, so that
+   * PostgreSQL's SERIALIZABLE detects conflicts at table granularity, as Redshift does.
+   */
+  emulateTableLevelConflicts?: boolean;
+  /** Test-only fault point between the COPY and the merge. */
+  afterCopy?: () => void;
+}
+
+export class PostgresDestination implements Destination {
+  private readonly pool: Pool;
+  private readonly dialect = new PostgresDialect();
+
+  constructor(private readonly options: PostgresDestinationOptions) {
+    this.pool = new Pool(options.pool);
+    // An idle client that loses its connection must not crash the process; the next query retries.
+    this.pool.on('error', () => undefined);
+  }
+
+  async prepareTable(contract: TableContract): Promise<void> {
+    const { stateSchema } = this.options;
+    await this.inTransaction(async (client) => {
+      await client.query(this.dialect.createSchema(stateSchema));
+      await client.query(this.dialect.createCheckpointTable(stateSchema, contract));
+      if (contract.version) await client.query(this.dialect.createTombstoneTable(stateSchema, contract));
+    });
+    if (!this.options.createTables) return;
+    await this.inTransaction(async (client) => {
+      await client.query(this.dialect.createSchema(contract.schema));
+      await client.query(this.dialect.createTargetTable(contract));
+    });
+    const listed = this.dialect.listColumns(contract);
+    const existing = new Set((await this.pool.query<{ column_name: string }>(listed.text, listed.values)).rows.map((r) => r.column_name));
+    for (const column of contract.columns.filter((c) => !existing.has(c.name))) {
+      // Adding a nullable column is safe: the sink is the table's only writer, and the short
+      // lock timeout keeps the ALTER from queueing in front of readers.
+      await this.inTransaction((client) => client.query(this.dialect.addColumn(contract, column)));
+    }
+  }
+
+  async claimLane(contract: TableContract, topic: string, partition: number, owner: string): Promise<LaneClaim> {
+    const { stateSchema } = this.options;
+    return this.inTransaction(async (client) => {
+      const init = this.dialect.initCheckpoint(stateSchema, contract, topic, partition);
+      await client.query(init.text, init.values);
+      const claim = this.dialect.claimCheckpoint(stateSchema, contract, topic, partition, owner);
+      const row = (await client.query<{ last_offset: string; epoch: string }>(claim.text, claim.values)).rows[0]!;
+      return { lastOffset: Number(row.last_offset), epoch: Number(row.epoch) };
+    });
+  }
+
+  async applyBatch(batch: StagedBatch): Promise<void> {
+    const { contract } = batch;
+    const { stateSchema } = this.options;
+    await this.inTransaction(async (client) => {
+      if (this.options.emulateTableLevelConflicts) {
+        for (const read of this.dialect.readTouchedTables(stateSchema, contract)) await client.query(read);
+      }
+      // The checkpoint compare-and-set comes first: it takes the lane's row lock, so a
+      // concurrent owner waits here, and a stale one (older epoch) fails before doing any work.
+      const cas = this.dialect.advanceCheckpoint(stateSchema, contract, {
+        topic: batch.topic,
+        partition: batch.partition,
+        epoch: batch.claim.epoch,
+        previousOffset: batch.claim.lastOffset,
+        nextOffset: batch.nextOffset,
+      });
+      const advanced = await client.query(cas.text, cas.values);
+      if (advanced.rowCount !== 1) throw new FencedError(contract.name, batch.partition, batch.claim.epoch);
+
+      await client.query(this.dialect.createStagingTable(contract));
+      const copy = client.query(copyFrom(this.dialect.copyIntoStaging(contract)));
+      await pipeline(await batch.openStagedData(), copy);
+      if (copy.rowCount !== batch.rowCount) throw new StagingCountMismatch(contract.name, batch.rowCount, copy.rowCount);
+      this.options.afterCopy?.();
+
+      for (const statement of this.dialect.mergeStatements(stateSchema, contract)) await client.query(statement);
+    });
+  }
+
+  async readCheckpoints(contract: TableContract): Promise<CheckpointRow[]> {
+    const result = await this.pool.query(this.dialect.readCheckpoints(this.options.stateSchema, contract));
+    return result.rows.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      lastOffset: Number(r.last_offset),
+      epoch: Number(r.epoch),
+      owner: r.owner,
+      committedAt: r.committed_at,
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query(this.options.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN');
+      // Every statement of the loader waits for locks a bounded time, so it never hangs and
+      // never sits in a lock queue in front of readers for long.
+      await client.query(this.dialect.lockTimeout(this.options.lockTimeoutMs));
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
