@@ -4,3 +4,6 @@ export * from './compare-versions';
 export * from './dlq-headers';
 export * from './error-codes';
 export * from './validate-change';
+export * from './change-event.avro';
+export * from './change-transforms';
+export * from './prepare-change';

@@ -1,0 +1,319 @@
+import { findTable, type TableContract, type TablelaneConfig } from '@app/config';
+import { ChangeRejected, parseChangeJson } from '@app/contracts';
+import type { Logger } from '@app/observability';
+import { FencedError, errorCode, type Destination } from '@app/warehouse';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { BatchStager } from '../flush/batch-stager';
+import { hitFaultPoint } from '../flush/fault-points';
+import { withRetry } from '../flush/retry';
+import { Lane, type TableLane } from '../lane/lane';
+import { reduceBatch } from '../lane/reduce-batch';
+import type { SinkMetrics } from '../metrics/sink-metrics';
+import { sendDeadLetter } from './dead-letters';
+
+export interface SinkRunnerOptions {
+  config: TablelaneConfig;
+  kafka: Kafka;
+  destination: Destination;
+  stager: BatchStager;
+  metrics: SinkMetrics;
+  logger: Logger;
+  groupId: string;
+  /** Identifies this process in checkpoint rows (`owner`). */
+  ownerId: string;
+  /** Lanes processed at once; each has its own connection during a flush. */
+  concurrency: number;
+}
+
+export interface LaneStatus {
+  partition: number;
+  tables: string[];
+  bufferedRows: number;
+  oldestAgeSeconds: number;
+  lastOffset: number;
+  committedOffset: number;
+}
+
+/**
+ * Consumes the changes topic and drives every lane this process owns:
+ * buffer -> reduce -> stage -> load + merge + checkpoint (one transaction) -> Kafka commit.
+ */
+export class SinkRunner {
+  private readonly consumer: Consumer;
+  private readonly dlq: Producer;
+  private lanes = new Map<number, Lane>();
+  private fencedPartitions = new Set<number>();
+  private generation = 0;
+  private running = false;
+  private paused = false;
+  private inFlight = new Set<Promise<unknown>>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly o: SinkRunnerOptions) {
+    this.consumer = o.kafka.consumer({
+      groupId: o.groupId,
+      // Only changes the router committed: a router crash never leaks half a transaction.
+      readUncommitted: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    });
+    this.dlq = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  }
+
+  async start(): Promise<void> {
+    const { config, destination, logger } = this.o;
+    for (const contract of config.tables) {
+      await withRetry(() => destination.prepareTable(contract), {
+        shouldContinue: () => true,
+        onRetry: (error, attempt, delayMs) => logger.warn({ table: contract.name, attempt, delayMs, err: error }, 'preparing table failed; retrying'),
+      });
+    }
+    await this.dlq.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [config.topics.changes], fromBeginning: true });
+    const { REBALANCING, GROUP_JOIN } = this.consumer.events;
+    // Any rebalance may move lanes: drop every buffer at once. The new owner (maybe us again)
+    // re-reads from the committed offsets and skips what the checkpoints show applied.
+    this.consumer.on(REBALANCING, () => this.newGeneration('rebalancing'));
+    this.consumer.on(GROUP_JOIN, (event) => {
+      this.newGeneration('joined');
+      logger.info({ assignment: event.payload.memberAssignment, generation: this.generation }, 'joined the sink group');
+    });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.o.concurrency,
+      eachBatch: (payload) => this.track(this.onBatch(payload)),
+    });
+    this.timer = setInterval(() => this.flushDueLanes(), 100);
+  }
+
+  /**
+   * Graceful stop: stop fetching, let in-flight batches finish, flush and commit what is
+   * buffered while the group membership is still valid, then leave the group.
+   */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.timer);
+    this.consumer.pause([{ topic: this.o.config.topics.changes }]);
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.lanes.values()].map((lane) => this.flushLane(lane)));
+    await this.consumer.disconnect();
+    await this.dlq.disconnect();
+  }
+
+  status(): LaneStatus[] {
+    const now = Date.now();
+    return [...this.lanes.values()]
+      .sort((a, b) => a.partition - b.partition)
+      .map((lane) => ({
+        partition: lane.partition,
+        tables: [...lane.tables.keys()],
+        bufferedRows: lane.bufferedRows,
+        oldestAgeSeconds: lane.oldestReceivedAt === undefined ? 0 : (now - lane.oldestReceivedAt) / 1000,
+        lastOffset: lane.lastOffset,
+        committedOffset: lane.committedOffset,
+      }));
+  }
+
+  get isConsuming(): boolean {
+    return this.running;
+  }
+
+  private newGeneration(reason: string): void {
+    this.generation++;
+    this.lanes = new Map();
+    this.fencedPartitions = new Set();
+    this.o.logger.info({ generation: this.generation, reason }, 'lane buffers dropped for a new group generation');
+    if (this.running) this.consumer.resume([{ topic: this.o.config.topics.changes }]);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { partition, topic } = batch;
+    if (this.fencedPartitions.has(partition)) return;
+    let lane = this.lanes.get(partition);
+    if (!lane) {
+      lane = new Lane(topic, partition, this.generation);
+      this.lanes.set(partition, lane);
+    }
+    const current = lane;
+    await current.exclusive(async () => {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || current.generation !== this.generation || current.fenced) return;
+        await this.take(current, message);
+        resolveOffset(message.offset);
+      }
+    });
+    if (current.isDue(Date.now())) await this.flushLane(current);
+    await this.applyBackpressure();
+    await heartbeat();
+  }
+
+  /** Adds one message to its lane: buffered, skipped as already applied, or dead-lettered. */
+  private async take(lane: Lane, message: KafkaMessage): Promise<void> {
+    const offset = Number(message.offset);
+    const text = message.value?.toString('utf8') ?? '';
+    try {
+      const change = parseChangeJson(this.o.config, text);
+      const table = await this.tableLane(lane, findTable(this.o.config, change.table)!);
+      this.o.metrics.changesConsumed.inc({ table: change.table });
+      if (offset <= table.claim.lastOffset) {
+        this.o.metrics.changesSkipped.inc({ table: change.table });
+      } else {
+        table.buffer.push({ offset, change, bytes: text.length, receivedAt: Date.now() });
+        table.bytes += text.length;
+      }
+    } catch (error) {
+      if (!(error instanceof ChangeRejected)) throw error;
+      await sendDeadLetter(this.dlq, this.o.config.topics.dlq, { topic: lane.topic, partition: lane.partition, offset: message.offset, key: message.key, value: message.value }, error, 'sink');
+      this.o.metrics.deadLetters.inc({ code: error.code });
+      this.o.logger.warn({ partition: lane.partition, offset: message.offset, code: error.code, reason: error.message }, 'change refused; sent to the dead-letter topic');
+    }
+    lane.lastOffset = offset;
+  }
+
+  private async tableLane(lane: Lane, contract: TableContract): Promise<TableLane> {
+    const existing = lane.tables.get(contract.name);
+    if (existing) return existing;
+    const claim = await withRetry(() => this.o.destination.claimLane(contract, lane.topic, lane.partition, this.o.ownerId), {
+      shouldContinue: () => lane.generation === this.generation,
+      onRetry: (error, attempt, delayMs, code) => {
+        this.o.metrics.retries.inc({ table: contract.name, code });
+        this.o.logger.warn({ table: contract.name, partition: lane.partition, attempt, delayMs, code, err: error }, 'claiming lane failed; retrying');
+      },
+    });
+    this.o.logger.info({ table: contract.name, partition: lane.partition, checkpoint: claim.lastOffset, epoch: claim.epoch }, 'lane claimed');
+    const table: TableLane = { contract, claim, buffer: [], bytes: 0 };
+    lane.tables.set(contract.name, table);
+    return table;
+  }
+
+  private flushDueLanes(): void {
+    const now = Date.now();
+    for (const lane of this.lanes.values()) {
+      const oldest = lane.oldestReceivedAt;
+      this.o.metrics.laneOldestSeconds.set({ partition: String(lane.partition) }, oldest === undefined ? 0 : (now - oldest) / 1000);
+      if (!lane.flushing && lane.isDue(now)) void this.track(this.flushLane(lane));
+    }
+  }
+
+  /** Flushes every buffered table of a lane, then commits the lane's offset to Kafka. */
+  private flushLane(lane: Lane): Promise<void> {
+    lane.flushing = true;
+    return lane
+      .exclusive(async () => {
+        if (lane.generation !== this.generation || lane.fenced || !lane.hasUncommittedProgress) return;
+        const upTo = lane.lastOffset;
+        const drained = lane.drain();
+        try {
+          for (const { table, changes } of drained) await this.flushTable(lane, table, changes, upTo);
+        } catch (error) {
+          this.onFlushFailed(lane, drained, error);
+          return;
+        }
+        await this.commitLane(lane, upTo);
+      })
+      .finally(() => {
+        lane.flushing = false;
+        this.o.metrics.bufferedBytes.set(this.bufferedBytes());
+      });
+  }
+
+  private async flushTable(lane: Lane, table: TableLane, changes: TableLane['buffer'], upTo: number): Promise<void> {
+    const { contract } = table;
+    const started = Date.now();
+    const rows = reduceBatch(contract, changes);
+    await withRetry(
+      async () => {
+        const staged = await this.o.stager.stage(contract, lane.topic, lane.partition, changes[0]!.offset, upTo, rows);
+        await this.o.destination.applyBatch({ contract, topic: lane.topic, partition: lane.partition, claim: table.claim, nextOffset: upTo, rowCount: rows.length, ...staged });
+      },
+      {
+        shouldContinue: () => lane.generation === this.generation && this.running,
+        onRetry: (error, attempt, delayMs, code) => {
+          this.o.metrics.retries.inc({ table: contract.name, code });
+          this.o.logger.warn({ table: contract.name, partition: lane.partition, attempt, delayMs, code, err: error }, 'flush failed; retrying');
+        },
+      },
+    );
+    table.claim = { lastOffset: upTo, epoch: table.claim.epoch };
+    hitFaultPoint('after-commit');
+    const seconds = (Date.now() - started) / 1000;
+    const labels = { table: contract.name };
+    this.o.metrics.flushes.inc(labels);
+    this.o.metrics.rowsMerged.inc(labels, rows.length);
+    this.o.metrics.batchRows.observe(labels, changes.length);
+    this.o.metrics.flushSeconds.observe(labels, seconds);
+    const committedAt = Date.now();
+    for (const { change } of changes) if (change.ts) this.o.metrics.endToEndSeconds.observe(labels, Math.max(0, committedAt - change.ts) / 1000);
+    this.o.logger.debug({ table: contract.name, partition: lane.partition, offset: upTo, changes: changes.length, rows: rows.length, seconds }, 'batch committed');
+  }
+
+  private async commitLane(lane: Lane, upTo: number): Promise<void> {
+    if (upTo + 1 <= lane.committedOffset || lane.generation !== this.generation) return;
+    try {
+      // Offsets are committed only after every table of the flush is durable in the warehouse:
+      // a crash before this line re-reads changes that the checkpoints then skip.
+      await this.consumer.commitOffsets([{ topic: lane.topic, partition: lane.partition, offset: String(upTo + 1) }]);
+      lane.committedOffset = upTo + 1;
+    } catch (error) {
+      // Safe to leave: the warehouse checkpoint already records the batch.
+      this.o.logger.warn({ partition: lane.partition, offset: upTo + 1, code: errorCode(error), err: error }, 'offset commit failed; the checkpoint covers it');
+    }
+  }
+
+  private onFlushFailed(lane: Lane, drained: ReturnType<Lane['drain']>, error: unknown): void {
+    if (error instanceof FencedError) {
+      // A newer owner holds the lane: this process is stale. Drop everything and stop reading
+      // the partition until the next rebalance hands it out again.
+      lane.fenced = true;
+      this.fencedPartitions.add(lane.partition);
+      if (this.lanes.get(lane.partition) === lane) this.lanes.delete(lane.partition);
+      this.consumer.pause([{ topic: lane.topic, partitions: [lane.partition] }]);
+      for (const { table } of drained) this.o.metrics.fenced.inc({ table: table.contract.name });
+      this.o.logger.warn({ partition: lane.partition, err: error }, 'lane fenced by a newer owner; buffers dropped');
+      return;
+    }
+    // Keep the changes: put them back in front of anything buffered since, and try again at
+    // the next due check. Nothing was committed to Kafka, so nothing is lost.
+    for (const { table, changes } of drained) {
+      table.buffer = [...changes, ...table.buffer];
+      table.bytes = table.buffer.reduce((sum, c) => sum + c.bytes, 0);
+    }
+    this.o.logger.error({ partition: lane.partition, code: errorCode(error), err: error }, 'flush failed; changes kept for the next attempt');
+  }
+
+  private bufferedBytes(): number {
+    let total = 0;
+    for (const lane of this.lanes.values()) total += lane.bufferedBytes;
+    return total;
+  }
+
+  /** Pauses consumption while buffered changes exceed the memory limit, until a flush frees it. */
+  private async applyBackpressure(): Promise<void> {
+    const buffered = this.bufferedBytes();
+    this.o.metrics.bufferedBytes.set(buffered);
+    if (buffered <= this.o.config.maxBufferedBytes || this.paused) return;
+    this.paused = true;
+    this.o.metrics.paused.set(1);
+    const topic = this.o.config.topics.changes;
+    this.o.logger.warn({ bufferedBytes: buffered, limit: this.o.config.maxBufferedBytes }, 'memory limit reached; pausing consumption until a flush');
+    this.consumer.pause([{ topic }]);
+    try {
+      await Promise.all([...this.lanes.values()].map((lane) => this.flushLane(lane)));
+    } finally {
+      this.paused = false;
+      this.o.metrics.paused.set(0);
+      if (this.running) this.consumer.resume([{ topic }]);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import type { CanonicalChange } from '@app/contracts';
+
+/** A validated change waiting in a lane, with its place in the lane. */
+export interface BufferedChange {
+  offset: number;
+  change: CanonicalChange;
+  /** Size as received, for the flush and memory thresholds. */
+  bytes: number;
+  /** When the sink received it (epoch ms), for the age threshold. */
+  receivedAt: number;
+}

@@ -1,0 +1,90 @@
+import type { TableContract } from '@app/config';
+import type { LaneClaim } from '@app/warehouse';
+import type { BufferedChange } from './buffered-change';
+
+export interface TableLane {
+  contract: TableContract;
+  claim: LaneClaim;
+  buffer: BufferedChange[];
+  bytes: number;
+}
+
+/**
+ * One partition of the changes topic as this sink owns it, for one consumer-group generation.
+ * It holds a buffer and a checkpoint claim per table seen on the partition. Work on a lane
+ * is serialized (see `exclusive`), so a flush never races another flush of the same lane.
+ */
+export class Lane {
+  readonly tables = new Map<string, TableLane>();
+  /** Highest offset taken from Kafka into this lane (buffered, skipped or dead-lettered). */
+  lastOffset = -1;
+  /** Next offset committed to Kafka for this partition. */
+  committedOffset = -1;
+  fenced = false;
+  /** A flush is queued or running; the age timer does not queue another. */
+  flushing = false;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly generation: number,
+  ) {}
+
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const table of this.tables.values()) total += table.bytes;
+    return total;
+  }
+
+  get bufferedRows(): number {
+    let total = 0;
+    for (const table of this.tables.values()) total += table.buffer.length;
+    return total;
+  }
+
+  /** Receive time of the oldest buffered change, or undefined when nothing waits. */
+  get oldestReceivedAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const table of this.tables.values()) {
+      const first = table.buffer[0];
+      if (first && (oldest === undefined || first.receivedAt < oldest)) oldest = first.receivedAt;
+    }
+    return oldest;
+  }
+
+  /** Whether any table's flush policy says the lane must flush now. */
+  isDue(now: number): boolean {
+    for (const table of this.tables.values()) {
+      const first = table.buffer[0];
+      if (!first) continue;
+      const { maxRows, maxBytes, maxAgeMs } = table.contract.flush;
+      if (table.buffer.length >= maxRows || table.bytes >= maxBytes || now - first.receivedAt >= maxAgeMs) return true;
+    }
+    return false;
+  }
+
+  /** Offsets were consumed past the last Kafka commit (changes, skips or dead letters). */
+  get hasUncommittedProgress(): boolean {
+    return this.lastOffset + 1 > this.committedOffset;
+  }
+
+  /** Takes every buffered change out of the lane, for one flush. */
+  drain(): { table: TableLane; changes: BufferedChange[] }[] {
+    const drained: { table: TableLane; changes: BufferedChange[] }[] = [];
+    for (const table of this.tables.values()) {
+      if (table.buffer.length === 0) continue;
+      drained.push({ table, changes: table.buffer });
+      table.buffer = [];
+      table.bytes = 0;
+    }
+    return drained;
+  }
+
+  /** Runs work after all earlier work on this lane has finished. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}

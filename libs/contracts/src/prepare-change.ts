@@ -1,0 +1,43 @@
+import { findTable, type TablelaneConfig } from '@app/config';
+import type { CanonicalChange, ChangeEvent } from './change-event';
+import { applyTransforms, NO_TRANSFORMS, type TransformsByTable } from './change-transforms';
+import { validateChange } from './validate-change';
+
+/**
+ * What becomes of one incoming change: routed (with the event in the documented JSON form,
+ * after transforms, and its canonical values), or dropped by a table's filter.
+ */
+export type PreparedChange =
+  | { kind: 'route'; event: ChangeEvent; change: CanonicalChange }
+  | { kind: 'filtered'; table: string; reason: string };
+
+/**
+ * Transforms and validates one change event: the same decision wherever a change is checked
+ * (SDK, HTTP gateway, router), so what a producer was told is valid is what the router
+ * routes. Throws ChangeRejected with every issue found.
+ */
+export function prepareChange(config: TablelaneConfig, raw: unknown, transforms: TransformsByTable = NO_TRANSFORMS): PreparedChange {
+  // Validate the envelope first so an unknown table or op is reported as such, not as a
+  // transform failure.
+  const contract = typeof raw === 'object' && raw !== null && 'table' in raw ? findTable(config, String(raw.table)) : undefined;
+  const steps = contract ? transforms.get(contract.name) : undefined;
+  let input = raw;
+  if (contract && steps && steps.length > 0 && (raw as Record<string, unknown>).op !== undefined) {
+    const outcome = applyTransforms(steps, raw as Record<string, unknown>, contract);
+    if (outcome.kind === 'filtered') return { kind: 'filtered', table: contract.name, reason: outcome.reason };
+    input = outcome.event;
+  }
+  const change = validateChange(config, input);
+  return { kind: 'route', event: jsonForm(input as Record<string, unknown>, change), change };
+}
+
+/** The documented JSON form, keeping the producer's own JSON values; other fields are dropped. */
+function jsonForm(raw: Record<string, unknown>, change: CanonicalChange): ChangeEvent {
+  const tail: { version?: string | number; id?: string; ts?: number } = {};
+  if (typeof raw.version === 'string' || typeof raw.version === 'number') tail.version = raw.version;
+  if (change.id !== undefined) tail.id = change.id;
+  if (change.ts !== undefined) tail.ts = change.ts;
+  return change.op === 'upsert'
+    ? { table: change.table, op: 'upsert', row: raw.row as Record<string, unknown>, ...tail }
+    : { table: change.table, op: 'delete', key: raw.key as Record<string, unknown>, ...tail };
+}

@@ -1,0 +1,122 @@
+import {
+  CHANGE_EVENT_AVRO_NAME,
+  CHANGE_EVENT_AVRO_SCHEMA,
+  ChangeRejected,
+  fromAvroRecord,
+  toAvroRecord,
+  type AvroChangeRecord,
+  type ChangeEvent,
+} from '@app/contracts';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+
+/** Confluent wire format: magic byte 0, then the schema id as a 4-byte big-endian int. */
+const MAGIC_BYTE = 0;
+const HEADER_BYTES = 5;
+
+/**
+ * The registry could not be asked (down, slow, 5xx). Retrying can help, so a consumer must
+ * not dead-letter the record: it waits and tries again.
+ */
+export class RegistryUnavailable extends Error {
+  readonly code = 'REGISTRY_UNAVAILABLE';
+  readonly retriable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RegistryUnavailable';
+  }
+}
+
+/** True when bytes start like a Confluent-framed Avro value (JSON never starts with 0x00). */
+export function looksAvroFramed(bytes: Buffer): boolean {
+  return bytes.length > 0 && bytes[0] === MAGIC_BYTE;
+}
+
+type Reader = { ok: true; read: (payload: Buffer) => AvroChangeRecord } | { ok: false; reason: string };
+
+/**
+ * Encodes and decodes change events in the Avro form through the schema registry. Writer
+ * schemas are resolved into our reader schema, so a producer on an older or newer
+ * compatible ChangeEvent schema still decodes.
+ */
+export class AvroChangeCodec {
+  private readonly readerType = avro.Type.forSchema(CHANGE_EVENT_AVRO_SCHEMA as unknown as avro.Schema);
+  private readonly readers = new Map<number, Reader>();
+  private registration?: Promise<number>;
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly subject: string,
+  ) {}
+
+  static connect(registryUrl: string, subject: string): AvroChangeCodec {
+    return new AvroChangeCodec(new SchemaRegistry({ host: registryUrl, retry: { retries: 2 } }), subject);
+  }
+
+  /** Registers the schema under the subject once (idempotent in the registry) and caches the id. */
+  schemaId(): Promise<number> {
+    this.registration ??= this.registry
+      .register({ type: SchemaType.AVRO, schema: JSON.stringify(CHANGE_EVENT_AVRO_SCHEMA) }, { subject: this.subject })
+      .then((registered) => registered.id)
+      .catch((error: unknown) => {
+        this.registration = undefined;
+        throw new RegistryUnavailable(`cannot register the ChangeEvent schema under ${this.subject}: ${(error as Error).message}`, { cause: error });
+      });
+    return this.registration;
+  }
+
+  async encode(event: ChangeEvent): Promise<Buffer> {
+    const id = await this.schemaId();
+    const body = this.readerType.toBuffer(toAvroRecord(event));
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.writeUInt8(MAGIC_BYTE, 0);
+    header.writeInt32BE(id, 1);
+    return Buffer.concat([header, body]);
+  }
+
+  /**
+   * Decodes a framed value into the JSON form of the event. Throws ChangeRejected for bad
+   * bytes or an id the registry does not know (the record is at fault), RegistryUnavailable
+   * when the registry cannot be asked (nothing is known about the record yet).
+   */
+  async decode(bytes: Buffer): Promise<Record<string, unknown>> {
+    if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC_BYTE) {
+      throw new ChangeRejected([{ code: 'AVRO_DECODE_FAILED', message: `not in the Avro wire format (magic byte 0 and a 4-byte schema id); got ${bytes.length} bytes` }]);
+    }
+    const id = bytes.readInt32BE(1);
+    const reader = await this.readerFor(id);
+    if (!reader.ok) throw new ChangeRejected([{ code: 'AVRO_DECODE_FAILED', message: reader.reason }]);
+    let record: AvroChangeRecord;
+    try {
+      record = reader.read(bytes.subarray(HEADER_BYTES));
+    } catch (error) {
+      throw new ChangeRejected([{ code: 'AVRO_DECODE_FAILED', message: `the Avro body does not decode with schema id ${id}: ${(error as Error).message}` }]);
+    }
+    return fromAvroRecord(record);
+  }
+
+  private async readerFor(id: number): Promise<Reader> {
+    const cached = this.readers.get(id);
+    if (cached) return cached;
+    let writerSchema: avro.Schema;
+    try {
+      writerSchema = (await this.registry.getSchema(id)).schema() as avro.Schema;
+    } catch (error) {
+      // The client reports a refused connection as status 400, so only a 404 proves the id unknown.
+      if ((error as { status?: number }).status === 404) {
+        throw new ChangeRejected([{ code: 'UNKNOWN_SCHEMA', message: `schema id ${id} is not known to the schema registry` }]);
+      }
+      throw new RegistryUnavailable(`cannot fetch schema id ${id} from the schema registry: ${(error as Error).message}`, { cause: error });
+    }
+    let reader: Reader;
+    try {
+      const writer = avro.Type.forSchema(writerSchema);
+      const resolver = this.readerType.createResolver(writer);
+      reader = { ok: true, read: (payload) => this.readerType.fromBuffer(payload, resolver) as AvroChangeRecord };
+    } catch (error) {
+      reader = { ok: false, reason: `schema id ${id} cannot be read as ${CHANGE_EVENT_AVRO_NAME}: ${(error as Error).message}` };
+    }
+    this.readers.set(id, reader);
+    return reader;
+  }
+}
