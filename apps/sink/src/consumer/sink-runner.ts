@@ -2,7 +2,7 @@ import { findTable, type TableContract, type TablelaneConfig } from '@app/config
 import { ChangeRejected, parseChangeJson } from '@app/contracts';
 import type { Logger } from '@app/observability';
 import { FencedError, errorCode, type Destination } from '@app/warehouse';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { BatchStager } from '../flush/batch-stager';
 import { hitFaultPoint } from '../flush/fault-points';
 import { withRetry } from '../flush/retry';
@@ -58,7 +58,12 @@ export class SinkRunner {
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
-    this.dlq = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.dlq = o.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+    });
   }
 
   async start(): Promise<void> {

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../libs/config/src';
+import { stackEnv, uniqueName } from '../support/env';
+import { createTopics, groupLag, readAll, testKafka, waitFor } from '../support/kafka';
+import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { startSink, writeConfig } from '../support/sink-process';
+import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
+
+const PARTITIONS = 8;
+
+describe('sink model check', () => {
+  it('ends with exactly the modelled state: many producers, several tables, two sinks, poison to the DLQ', async () => {
+    const kafka = testKafka();
+    const pool = testPool();
+    const schema = uniqueName('mc');
+    const state = uniqueName('tl');
+    const changes = uniqueName('changes');
+    const dlq = uniqueName('dlq');
+    const group = uniqueName('sink');
+    dropSchemasAfterTest(schema, state);
+    await createTopics(kafka, [
+      { topic: changes, numPartitions: PARTITIONS },
+      { topic: dlq, numPartitions: 1 },
+    ]);
+
+    const workload = generateWorkload(schema, 16, 150, 42, 97);
+    const config = { topics: { changes, dlq }, warehouse: { stateSchema: state }, defaults: { flush: { maxAgeMs: 300, maxRows: 200 } }, tables: workload.tables };
+    const configPath = writeConfig(config);
+    const tables = parseConfig(config).tables;
+
+    // Two sink replicas share the lanes of one group.
+    const sinks = [startSink(configPath, { TABLELANE_SINK_GROUP: group }), startSink(configPath, { TABLELANE_SINK_GROUP: group })];
+    await produceWorkload(() => kafka.producer({ idempotent: true }), changes, PARTITIONS, workload, tables);
+
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await waitFor('the sinks to catch up', async () => {
+        if (sinks.some((s) => s.child.exitCode !== null)) throw new Error('a sink exited');
+        return (await groupLag(admin, group, changes)) === 0;
+      }, 120_000);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${sinks.map((s) => s.output().slice(-3000)).join('\n---\n')}`);
+    }
+    await admin.disconnect();
+
+    expect(await diffWarehouse(pool, workload)).toEqual([]);
+
+    const dead = await readAll(kafka, dlq, workload.poison);
+    expect(dead).toHaveLength(workload.poison);
+    for (const record of dead) {
+      expect(record.headers['tablelane.error.code']).toBe('UNKNOWN_COLUMN');
+      expect(record.headers['tablelane.error.message']).toContain('colour is not a column');
+      expect(record.headers['tablelane.source.topic']).toBe(changes);
+      expect(Number(record.headers['tablelane.source.offset'])).toBeGreaterThanOrEqual(0);
+    }
+  });
+});

@@ -1,0 +1,29 @@
+import { Client, Pool } from 'pg';
+import { onTestFinished } from 'vitest';
+import { stackEnv } from './env';
+
+const connection = () => ({ host: stackEnv.PGHOST, port: Number(stackEnv.PGPORT), user: stackEnv.PGUSER, database: stackEnv.PGDATABASE });
+
+/**
+ * A pool on the test database, closed when the test finishes. Refuses any database whose name
+ * does not say it is for tests, so a misdirected PGDATABASE never has its tables dropped.
+ */
+export function testPool(): Pool {
+  if (!/test/.test(stackEnv.PGDATABASE)) {
+    throw new Error(`refusing to run integration tests against database ${stackEnv.PGDATABASE}: its name must contain "test"`);
+  }
+  const pool = new Pool({ ...connection(), max: 20 });
+  pool.on('error', () => undefined);
+  onTestFinished(() => pool.end());
+  return pool;
+}
+
+/** Drops the schemas when the current test finishes, on a connection of its own. */
+export function dropSchemasAfterTest(...schemas: string[]): void {
+  onTestFinished(async () => {
+    const client = new Client(connection());
+    await client.connect();
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  });
+}
