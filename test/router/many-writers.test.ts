@@ -89,7 +89,8 @@ describe('many concurrent writers to one lane per table', () => {
     await Promise.all(clients.map((c) => c.close()));
     expect(routedAtKill).toBeLessThan(TOTAL);
 
-    const records = await readCommitted(kafka, topics.changes, TOTAL, { timeoutMs: 120_000 });
+    const records = await readCommitted(kafka, topics.changes, TOTAL, { timeoutMs: 60_000 });
+    require('node:fs').writeFileSync('/tmp/router2.log', router.output());
     const routedMs = Date.now() - started;
 
     const config = parseConfig({ tables: TABLES });

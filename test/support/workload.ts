@@ -115,10 +115,15 @@ export function generateWorkload(schema: string, producerCount: number, changesP
   return { tables, producers, expected, expectedAppends: new Map([[t('clicks'), clicks]]), poison };
 }
 
-/** Sends each producer's events in order, all producers at once, straight onto their lanes. */
-export async function produceWorkload(makeProducer: () => Producer, topic: string, partitions: number, workload: Workload, tables: { name: string; lane?: number }[]): Promise<void> {
+/**
+ * Sends each producer's events in order, all producers at once, straight onto their lanes.
+ * With `round` of `rounds`, sends only that share of every producer's events, so a test can
+ * feed the pipeline in steps; rounds sent in sequence keep each producer's order.
+ */
+export async function produceWorkload(makeProducer: () => Producer, topic: string, partitions: number, workload: Workload, tables: { name: string; lane?: number }[], round = 0, rounds = 1): Promise<void> {
   await Promise.all(
-    workload.producers.map(async (events) => {
+    workload.producers.map(async (all) => {
+      const events = all.slice(Math.floor((round * all.length) / rounds), Math.floor(((round + 1) * all.length) / rounds));
       const producer = makeProducer();
       await producer.connect();
       for (let i = 0; i < events.length; i += 25) {

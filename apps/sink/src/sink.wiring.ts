@@ -35,6 +35,7 @@ export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env):
     groupId: env.TABLELANE_SINK_GROUP ?? 'tablelane-sink',
     ownerId: `${hostname()}:${process.pid}`,
     concurrency,
+    sessionTimeoutMs: Number(env.TABLELANE_SINK_SESSION_TIMEOUT_MS ?? 30_000),
   });
   return { runner, metrics, config, destination };
 }

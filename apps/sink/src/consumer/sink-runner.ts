@@ -23,6 +23,8 @@ export interface SinkRunnerOptions {
   ownerId: string;
   /** Lanes processed at once; each has its own connection during a flush. */
   concurrency: number;
+  /** How long the group waits for a silent member (a killed process) before moving its lanes. */
+  sessionTimeoutMs: number;
 }
 
 export interface LaneStatus {
@@ -54,8 +56,8 @@ export class SinkRunner {
       groupId: o.groupId,
       // Only changes the router committed: a router crash never leaks half a transaction.
       readUncommitted: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: o.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(o.sessionTimeoutMs / 10)),
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
     this.dlq = o.kafka.producer({

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../libs/config/src';
+import { uniqueName } from '../support/env';
+import { createTopics, groupLag, testKafka } from '../support/kafka';
+import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { startSink, writeConfig } from '../support/sink-process';
+import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
+
+const PARTITIONS = 4;
+const POINTS = ['after-stage', 'after-copy', 'after-commit'] as const;
+const CRASHES_PER_POINT = 3;
+const ROUNDS = 16;
+
+describe('sink crash safety', () => {
+  it('reaches the modelled state although SIGKILLed after staging, after COPY and between warehouse and Kafka commits', async () => {
+    const kafka = testKafka();
+    const pool = testPool();
+    const schema = uniqueName('crash');
+    const state = uniqueName('tl');
+    const changes = uniqueName('changes');
+    const group = uniqueName('sink');
+    dropSchemasAfterTest(schema, state);
+    await createTopics(kafka, [{ topic: changes, numPartitions: PARTITIONS }, { topic: `${changes}.dlq`, numPartitions: 1 }]);
+
+    const workload = generateWorkload(schema, 8, 250, 7);
+    const config = { topics: { changes, dlq: `${changes}.dlq` }, warehouse: { stateSchema: state }, defaults: { flush: { maxAgeMs: 150, maxRows: 60 } }, tables: workload.tables };
+    const configPath = writeConfig(config);
+    const tables = parseConfig(config).tables;
+    const produceRound = (round: number) => produceWorkload(() => kafka.producer({ idempotent: true }), changes, PARTITIONS, workload, tables, round, ROUNDS);
+
+    const admin = kafka.admin();
+    await admin.connect();
+    const hits = new Map<string, number>(POINTS.map((p) => [p, 0]));
+    let round = 0;
+    // Each run arms one fault point (in rotation) and feeds the next round of changes while
+    // the sink runs, until every point has killed it a few times. The last run has no faults,
+    // gets the remaining rounds, and must finish the job.
+    for (let run = 0; run < 40; run++) {
+      const armed = POINTS.find((p) => hits.get(p)! < CRASHES_PER_POINT);
+      const sink = startSink(configPath, {
+        TABLELANE_SINK_GROUP: group,
+        TABLELANE_SINK_SESSION_TIMEOUT_MS: '6000',
+        ...(armed ? { TABLELANE_FAULTS: `${armed}=0.3` } : {}),
+      });
+      const feeding = (async () => {
+        if (armed) {
+          if (round < ROUNDS - 1) await produceRound(round++);
+        } else {
+          while (round < ROUNDS) await produceRound(round++);
+        }
+      })();
+      const outcome = await Promise.race([
+        sink.exited.then(() => 'killed' as const),
+        (async () => {
+          await feeding;
+          for (;;) {
+            await new Promise((r) => setTimeout(r, 300));
+            if ((await groupLag(admin, group, changes)) === 0) return 'caught up' as const;
+          }
+        })(),
+      ]);
+      await feeding;
+      if (outcome === 'caught up') {
+        sink.child.kill('SIGKILL');
+        await sink.exited;
+        if (!armed) break;
+        continue;
+      }
+      const point = /fault point (\S+) hit/.exec(sink.output())?.[1];
+      if (!point) throw new Error(`sink exited without a fault point:\n${sink.output().slice(-3000)}`);
+      hits.set(point, hits.get(point)! + 1);
+    }
+    await admin.disconnect();
+    expect(round).toBe(ROUNDS);
+
+    expect(Object.fromEntries(hits)).toEqual({ 'after-stage': CRASHES_PER_POINT, 'after-copy': CRASHES_PER_POINT, 'after-commit': CRASHES_PER_POINT });
+    expect(await diffWarehouse(pool, workload)).toEqual([]);
+  }, 420_000);
+});
