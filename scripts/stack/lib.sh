@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # variables are used by the scripts that source this file
 # Shared settings and helpers for scripts/stack/{up,down,status}.sh. Sourced, not run.
 
 STACK_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +21,7 @@ S3_ACCESS_KEY=tablelane
 S3_SECRET_KEY=tablelane-secret
 S3_REGION=us-east-1
 S3_BUCKET="${TABLELANE_S3_BUCKET:-tablelane}"
-PG_DATABASE=test
+PG_DATABASE="test"
 PG_USER=postgres
 
 # Apicurio 3.x serves the Confluent Schema Registry API (v7) under this path.
