@@ -36,7 +36,7 @@ export interface Workload {
  * - `sales` (versioned, keys shared by all producers, versions arrive out of order): per key,
  *   the change with the highest version wins, and a delete wins over older upserts;
  * - `users` (no version column, each key owned by one producer): the producer's last change;
- * - `clicks` (append): every event exactly once;
+ * - `clicks` and `audit` (append): every event exactly once (a replayed batch shows here);
  * - `orders` (versioned, bigint keys beyond 2^53).
  */
 export function generateWorkload(schema: string, producerCount: number, changesPerProducer: number, seed: number, poisonEvery = 0): Workload {
@@ -48,12 +48,14 @@ export function generateWorkload(schema: string, producerCount: number, changesP
     { name: t('users'), columns: { id: 'bigint', name: 'text', active: 'boolean' }, primaryKey: ['id'] },
     { name: t('clicks'), mode: 'append', columns: { id: 'text', url: 'text' } },
     { name: t('orders'), columns: { id: 'bigint', amount: 'numeric(18,4)', ver: 'bigint' }, primaryKey: ['id'], version: 'ver' },
+    { name: t('audit'), mode: 'append', columns: { id: 'text', note: 'text' } },
   ];
   const producers: WorkloadEvent[][] = Array.from({ length: producerCount }, () => []);
   const versioned = new Map<string, { version: number; row: Record<string, string> | null }>();
   const versionCounter = new Map<string, number>();
   const users = new Map<string, Record<string, string> | null>();
   const clicks: string[] = [];
+  const audit: string[] = [];
   let poison = 0;
   const pendingVersioned: { table: string; key: string; version: number; value: object; row: Record<string, string> | null }[] = [];
 
@@ -91,6 +93,8 @@ export function generateWorkload(schema: string, producerCount: number, changesP
         const row = { id, name: `user ${id} v${i}`, active: random() < 0.5 ? 'true' : 'false' };
         users.set(id, remove ? null : row);
         producers[p]!.push({ table: t('users'), value: JSON.stringify(remove ? { table: t('users'), op: 'delete', key: { id } } : { table: t('users'), op: 'upsert', row: { ...row, active: row.active === 'true' } }) });
+        audit.push(`${p}-${i}`);
+        producers[p]!.push({ table: t('audit'), value: JSON.stringify({ table: t('audit'), op: 'upsert', row: { id: `${p}-${i}`, note: remove ? 'user deleted' : 'user changed' } }) });
       } else {
         const id = `${p}-${i}`;
         clicks.push(id);
@@ -112,7 +116,7 @@ export function generateWorkload(schema: string, producerCount: number, changesP
     if (row) expected.get(table!)!.set(key.join('|'), row);
   }
   for (const [id, row] of users) if (row) expected.get(t('users'))!.set(id, row);
-  return { tables, producers, expected, expectedAppends: new Map([[t('clicks'), clicks]]), poison };
+  return { tables, producers, expected, expectedAppends: new Map([[t('clicks'), clicks], [t('audit'), audit]]), poison };
 }
 
 /**

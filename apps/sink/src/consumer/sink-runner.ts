@@ -253,7 +253,6 @@ export class SinkRunner {
       },
     );
     table.claim = { lastOffset: upTo, epoch: table.claim.epoch };
-    hitFaultPoint('after-commit');
     const seconds = (Date.now() - started) / 1000;
     const labels = { table: contract.name };
     this.o.metrics.flushes.inc(labels);
@@ -267,6 +266,7 @@ export class SinkRunner {
 
   private async commitLane(lane: Lane, upTo: number): Promise<void> {
     if (upTo + 1 <= lane.committedOffset || lane.generation !== this.generation) return;
+    hitFaultPoint('after-commit');
     try {
       // Offsets are committed only after every table of the flush is durable in the warehouse:
       // a crash before this line re-reads changes that the checkpoints then skip.
