@@ -9,7 +9,7 @@ import { diffWarehouse, generateWorkload, produceWorkload } from '../support/wor
 const PARTITIONS = 2;
 const POINTS = ['after-stage', 'after-copy', 'after-commit'] as const;
 const CRASHES_PER_POINT = 3;
-const ROUNDS = 16;
+const ROUNDS = 30;
 
 describe('sink crash safety', () => {
   it('reaches the modelled state although SIGKILLed after staging, after COPY and between warehouse and Kafka commits', async () => {
@@ -22,7 +22,7 @@ describe('sink crash safety', () => {
     dropSchemasAfterTest(schema, state);
     await createTopics(kafka, [{ topic: changes, numPartitions: PARTITIONS }, { topic: `${changes}.dlq`, numPartitions: 1 }]);
 
-    const workload = generateWorkload(schema, 8, 250, 7);
+    const workload = generateWorkload(schema, 8, 360, 7);
     // Both lanes carry an append table, where a batch applied twice would show as duplicates
     // (merges of a replayed batch are idempotent by design, appends are not).
     const pins: Record<string, number> = { sales: 0, clicks: 0, users: 1, orders: 1, audit: 1 };
@@ -39,12 +39,12 @@ describe('sink crash safety', () => {
     // Each run arms one fault point (in rotation) and feeds the next round of changes while
     // the sink runs, until every point has killed it a few times. The last run has no faults,
     // gets the remaining rounds, and must finish the job.
-    for (let run = 0; run < 40; run++) {
+    for (let run = 0; run < 60; run++) {
       const armed = POINTS.find((p) => hits.get(p)! < CRASHES_PER_POINT);
       const sink = startSink(configPath, {
         TABLELANE_SINK_GROUP: group,
         TABLELANE_SINK_SESSION_TIMEOUT_MS: '6000',
-        ...(armed ? { TABLELANE_FAULTS: `${armed}=0.3` } : {}),
+        ...(armed ? { TABLELANE_FAULTS: `${armed}=0.5` } : {}),
       });
       const feeding = (async () => {
         if (armed) {

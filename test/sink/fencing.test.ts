@@ -3,7 +3,10 @@ import { parseConfig } from '../../libs/config/src';
 import { encodeCsv, FencedError, PostgresDestination, type StagedRow } from '../../libs/warehouse/src';
 import { Readable } from 'node:stream';
 import { stackEnv, uniqueName } from '../support/env';
+import { createTopics, groupLag, testKafka, waitFor } from '../support/kafka';
 import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { startSink, writeConfig } from '../support/sink-process';
+import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
 
 function destination(state: string) {
   return new PostgresDestination({
@@ -63,5 +66,41 @@ describe('checkpoint fencing', () => {
 
     await stale.close();
     await fresh.close();
+  });
+
+  it('fences a frozen sink process that wakes up after its lanes moved to another sink', async () => {
+    const kafka = testKafka();
+    const pool = testPool();
+    const schema = uniqueName('zombie');
+    const state = uniqueName('tl');
+    const changes = uniqueName('changes');
+    const group = uniqueName('sink');
+    dropSchemasAfterTest(schema, state);
+    await createTopics(kafka, [{ topic: changes, numPartitions: 2 }, { topic: `${changes}.dlq`, numPartitions: 1 }]);
+    const workload = generateWorkload(schema, 4, 200, 11);
+    const config = { topics: { changes, dlq: `${changes}.dlq` }, warehouse: { stateSchema: state }, defaults: { flush: { maxAgeMs: 200 } }, tables: workload.tables };
+    const configPath = writeConfig(config);
+    const tables = parseConfig(config).tables;
+    const produce = (round: number) => produceWorkload(() => kafka.producer({ idempotent: true }), changes, 2, workload, tables, round, 2);
+    const env = { TABLELANE_SINK_GROUP: group, TABLELANE_SINK_SESSION_TIMEOUT_MS: '6000' };
+
+    // Sink A freezes itself (SIGSTOP) after staging its first batch, before the transaction.
+    const zombie = startSink(configPath, { ...env, TABLELANE_FAULTS: 'after-stage=stop' });
+    await produce(0);
+    await waitFor('sink A to freeze mid-flush', async () => zombie.output().includes('after-stage hit, SIGSTOP'), 30_000);
+
+    // The group gives A's lanes to sink B once A's session expires; B loads everything.
+    const successor = startSink(configPath, env);
+    await produce(1);
+    const admin = kafka.admin();
+    await admin.connect();
+    await waitFor('sink B to catch up', async () => (await groupLag(admin, group, changes)) === 0, 90_000);
+    await admin.disconnect();
+
+    // A wakes up and tries to commit its stale batch: the checkpoint rejects it.
+    zombie.child.kill('SIGCONT');
+    await waitFor('the stale owner to be fenced', async () => zombie.output().includes('lane fenced by a newer owner'), 30_000);
+    expect(await diffWarehouse(pool, workload)).toEqual([]);
+    expect(successor.output()).not.toContain('lane fenced');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../libs/config/src';
-import { stackEnv, uniqueName } from '../support/env';
+import { uniqueName } from '../support/env';
 import { createTopics, groupLag, readAll, testKafka, waitFor } from '../support/kafka';
 import { dropSchemasAfterTest, testPool } from '../support/postgres';
 import { startSink, writeConfig } from '../support/sink-process';
@@ -24,7 +24,8 @@ describe('sink model check', () => {
     ]);
 
     const workload = generateWorkload(schema, 16, 150, 42, 97);
-    const config = { topics: { changes, dlq }, warehouse: { stateSchema: state }, defaults: { flush: { maxAgeMs: 300, maxRows: 200 } }, tables: workload.tables };
+    // A small memory limit makes the sinks pause consumption (backpressure) along the way.
+    const config = { topics: { changes, dlq }, warehouse: { stateSchema: state }, defaults: { flush: { maxAgeMs: 300, maxRows: 200 } }, maxBufferedBytes: 2048, tables: workload.tables };
     const configPath = writeConfig(config);
     const tables = parseConfig(config).tables;
 
@@ -45,6 +46,7 @@ describe('sink model check', () => {
     await admin.disconnect();
 
     expect(await diffWarehouse(pool, workload)).toEqual([]);
+    expect(sinks.map((s) => s.output()).join('')).toContain('memory limit reached; pausing consumption');
 
     const dead = await readAll(kafka, dlq, workload.poison);
     expect(dead).toHaveLength(workload.poison);

@@ -10,7 +10,14 @@ import { hitFaultPoint } from './flush/fault-points';
 import { SinkMetrics } from './metrics/sink-metrics';
 
 /** Builds the sink from configuration: the one place that knows which warehouse is used. */
-export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env): { runner: SinkRunner; metrics: SinkMetrics; config: TablelaneConfig; destination: Destination } {
+export interface BuiltSink {
+  runner: SinkRunner;
+  metrics: SinkMetrics;
+  config: TablelaneConfig;
+  destination: Destination;
+}
+
+export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env): BuiltSink {
   const config = loadConfigFile();
   const runtime = runtimeSettings(env);
   const metrics = new SinkMetrics();

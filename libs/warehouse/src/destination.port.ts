@@ -46,5 +46,7 @@ export interface Destination {
    */
   applyBatch(batch: StagedBatch): Promise<void>;
   readCheckpoints(contract: TableContract): Promise<CheckpointRow[]>;
+  /** Whether the warehouse answers a trivial query, for readiness probes. */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }

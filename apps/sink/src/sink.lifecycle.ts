@@ -1,0 +1,34 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from '@app/observability';
+import type { BuiltSink } from './sink.wiring';
+import { LOGGER, SINK } from './sink.tokens';
+
+/**
+ * Starts consuming once the app is up; on SIGTERM stops fetching, flushes and commits what is
+ * buffered, leaves the group and closes the warehouse pool, within the grace period.
+ */
+@Injectable()
+export class SinkLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(SINK) private readonly sink: BuiltSink,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.sink.runner.start();
+    this.logger.info('sink consuming');
+  }
+
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.info({ signal }, 'stopping: flushing buffered lanes');
+    const grace = Number(process.env.TABLELANE_SHUTDOWN_GRACE_MS ?? 25_000);
+    const deadline = setTimeout(() => {
+      this.logger.error({ graceMs: grace }, 'graceful stop took too long; exiting (uncommitted changes are re-read on restart)');
+      process.exit(1);
+    }, grace);
+    await this.sink.runner.stop();
+    await this.sink.destination.close();
+    clearTimeout(deadline);
+    this.logger.info('stopped');
+  }
+}
