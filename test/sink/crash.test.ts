@@ -20,17 +20,37 @@ describe('sink crash safety', () => {
     const changes = uniqueName('changes');
     const group = uniqueName('sink');
     dropSchemasAfterTest(schema, state);
-    await createTopics(kafka, [{ topic: changes, numPartitions: PARTITIONS }, { topic: `${changes}.dlq`, numPartitions: 1 }]);
+    await createTopics(kafka, [
+      { topic: changes, numPartitions: PARTITIONS },
+      { topic: `${changes}.dlq`, numPartitions: 1 },
+    ]);
 
     const workload = generateWorkload(schema, 8, 360, 7);
     // Both lanes carry an append table, where a batch applied twice would show as duplicates
     // (merges of a replayed batch are idempotent by design, appends are not).
     const pins: Record<string, number> = { sales: 0, clicks: 0, users: 1, orders: 1, audit: 1 };
-    const tablesWithLanes = workload.tables.map((table) => ({ ...table, lane: pins[(table as { name: string }).name.split('.')[1]!] }));
-    const config = { topics: { changes, dlq: `${changes}.dlq` }, warehouse: { stateSchema: state }, defaults: { flush: { maxAgeMs: 150, maxRows: 60 } }, tables: tablesWithLanes };
+    const tablesWithLanes = workload.tables.map((table) => ({
+      ...table,
+      lane: pins[(table as { name: string }).name.split('.')[1]!],
+    }));
+    const config = {
+      topics: { changes, dlq: `${changes}.dlq` },
+      warehouse: { stateSchema: state },
+      defaults: { flush: { maxAgeMs: 150, maxRows: 60 } },
+      tables: tablesWithLanes,
+    };
     const configPath = writeConfig(config);
     const tables = parseConfig(config).tables;
-    const produceRound = (round: number) => produceWorkload(() => kafka.producer({ idempotent: true }), changes, PARTITIONS, workload, tables, round, ROUNDS);
+    const produceRound = (round: number) =>
+      produceWorkload(
+        () => kafka.producer({ idempotent: true }),
+        changes,
+        PARTITIONS,
+        workload,
+        tables,
+        round,
+        ROUNDS,
+      );
 
     const admin = kafka.admin();
     await admin.connect();
@@ -77,7 +97,11 @@ describe('sink crash safety', () => {
     await admin.disconnect();
     expect(round).toBe(ROUNDS);
 
-    expect(Object.fromEntries(hits)).toEqual({ 'after-stage': CRASHES_PER_POINT, 'after-copy': CRASHES_PER_POINT, 'after-commit': CRASHES_PER_POINT });
+    expect(Object.fromEntries(hits)).toEqual({
+      'after-stage': CRASHES_PER_POINT,
+      'after-copy': CRASHES_PER_POINT,
+      'after-commit': CRASHES_PER_POINT,
+    });
     expect(await diffWarehouse(pool, workload)).toEqual([]);
   }, 420_000);
 });

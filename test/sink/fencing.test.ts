@@ -10,14 +10,23 @@ import { diffWarehouse, generateWorkload, produceWorkload } from '../support/wor
 
 function destination(state: string) {
   return new PostgresDestination({
-    pool: { host: stackEnv.PGHOST, port: Number(stackEnv.PGPORT), user: stackEnv.PGUSER, database: stackEnv.PGDATABASE, max: 4 },
+    pool: {
+      host: stackEnv.PGHOST,
+      port: Number(stackEnv.PGPORT),
+      user: stackEnv.PGUSER,
+      database: stackEnv.PGDATABASE,
+      max: 4,
+    },
     stateSchema: state,
     createTables: true,
     lockTimeoutMs: 5000,
   });
 }
 
-const staged = (rows: StagedRow[]) => ({ rowCount: rows.length, openStagedData: async () => Readable.from([encodeCsv(rows)]) });
+const staged = (rows: StagedRow[]) => ({
+  rowCount: rows.length,
+  openStagedData: async () => Readable.from([encodeCsv(rows)]),
+});
 
 describe('checkpoint fencing', () => {
   it('rejects the commit of a stale owner that is still flushing after a newer owner claimed the lane', async () => {
@@ -25,14 +34,23 @@ describe('checkpoint fencing', () => {
     const schema = uniqueName('fence');
     const state = uniqueName('tl');
     dropSchemasAfterTest(schema, state);
-    const [contract] = parseConfig({ tables: [{ name: `${schema}.items`, columns: { id: 'bigint', val: 'text' }, primaryKey: ['id'] }] }).tables;
+    const [contract] = parseConfig({
+      tables: [{ name: `${schema}.items`, columns: { id: 'bigint', val: 'text' }, primaryKey: ['id'] }],
+    }).tables;
     const stale = destination(state);
     const fresh = destination(state);
     await stale.prepareTable(contract!);
 
     // The old owner claims lane 3 and applies offsets 0..9.
     const oldClaim = await stale.claimLane(contract!, 'changes', 3, 'old');
-    await stale.applyBatch({ contract: contract!, topic: 'changes', partition: 3, claim: oldClaim, nextOffset: 9, ...staged([{ op: 'u', values: ['1', 'from old owner'] }]) });
+    await stale.applyBatch({
+      contract: contract!,
+      topic: 'changes',
+      partition: 3,
+      claim: oldClaim,
+      nextOffset: 9,
+      ...staged([{ op: 'u', values: ['1', 'from old owner'] }]),
+    });
     const oldAfterFirst = { ...oldClaim, lastOffset: 9 };
 
     // A rebalance hands the lane to a new owner, which reads the checkpoint and bumps the epoch.
@@ -41,11 +59,31 @@ describe('checkpoint fencing', () => {
 
     // The stale owner, unaware, flushes its next batch: fenced and rolled back.
     await expect(
-      stale.applyBatch({ contract: contract!, topic: 'changes', partition: 3, claim: oldAfterFirst, nextOffset: 19, ...staged([{ op: 'u', values: ['1', 'STALE'] }, { op: 'u', values: ['2', 'STALE'] }]) }),
+      stale.applyBatch({
+        contract: contract!,
+        topic: 'changes',
+        partition: 3,
+        claim: oldAfterFirst,
+        nextOffset: 19,
+        ...staged([
+          { op: 'u', values: ['1', 'STALE'] },
+          { op: 'u', values: ['2', 'STALE'] },
+        ]),
+      }),
     ).rejects.toBeInstanceOf(FencedError);
 
     // The new owner applies the same offsets; the state is exactly its batch.
-    await fresh.applyBatch({ contract: contract!, topic: 'changes', partition: 3, claim: newClaim, nextOffset: 19, ...staged([{ op: 'u', values: ['1', 'from new owner'] }, { op: 'u', values: ['2', 'from new owner'] }]) });
+    await fresh.applyBatch({
+      contract: contract!,
+      topic: 'changes',
+      partition: 3,
+      claim: newClaim,
+      nextOffset: 19,
+      ...staged([
+        { op: 'u', values: ['1', 'from new owner'] },
+        { op: 'u', values: ['2', 'from new owner'] },
+      ]),
+    });
     const rows = await pool.query(`SELECT id, val FROM "${schema}".items ORDER BY id`);
     expect(rows.rows).toEqual([
       { id: '1', val: 'from new owner' },
@@ -57,7 +95,14 @@ describe('checkpoint fencing', () => {
     // A stale owner whose flush overlaps the new owner's claim: the claim waits for the row
     // lock, then sees the stale commit, so nothing is applied twice either way.
     const racing = await stale.claimLane(contract!, 'changes', 4, 'old');
-    const slow = stale.applyBatch({ contract: contract!, topic: 'changes', partition: 4, claim: racing, nextOffset: 4, ...staged([{ op: 'u', values: ['3', 'racing'] }]) });
+    const slow = stale.applyBatch({
+      contract: contract!,
+      topic: 'changes',
+      partition: 4,
+      claim: racing,
+      nextOffset: 4,
+      ...staged([{ op: 'u', values: ['3', 'racing'] }]),
+    });
     const takeover = fresh.claimLane(contract!, 'changes', 4, 'new');
     const [slowResult, takeoverClaim] = await Promise.allSettled([slow, takeover]);
     expect(takeoverClaim.status).toBe('fulfilled');
@@ -76,18 +121,31 @@ describe('checkpoint fencing', () => {
     const changes = uniqueName('changes');
     const group = uniqueName('sink');
     dropSchemasAfterTest(schema, state);
-    await createTopics(kafka, [{ topic: changes, numPartitions: 2 }, { topic: `${changes}.dlq`, numPartitions: 1 }]);
+    await createTopics(kafka, [
+      { topic: changes, numPartitions: 2 },
+      { topic: `${changes}.dlq`, numPartitions: 1 },
+    ]);
     const workload = generateWorkload(schema, 4, 200, 11);
-    const config = { topics: { changes, dlq: `${changes}.dlq` }, warehouse: { stateSchema: state }, defaults: { flush: { maxAgeMs: 200 } }, tables: workload.tables };
+    const config = {
+      topics: { changes, dlq: `${changes}.dlq` },
+      warehouse: { stateSchema: state },
+      defaults: { flush: { maxAgeMs: 200 } },
+      tables: workload.tables,
+    };
     const configPath = writeConfig(config);
     const tables = parseConfig(config).tables;
-    const produce = (round: number) => produceWorkload(() => kafka.producer({ idempotent: true }), changes, 2, workload, tables, round, 2);
+    const produce = (round: number) =>
+      produceWorkload(() => kafka.producer({ idempotent: true }), changes, 2, workload, tables, round, 2);
     const env = { TABLELANE_SINK_GROUP: group, TABLELANE_SINK_SESSION_TIMEOUT_MS: '6000' };
 
     // Sink A freezes itself (SIGSTOP) after staging its first batch, before the transaction.
     const zombie = startSink(configPath, { ...env, TABLELANE_FAULTS: 'after-stage=stop' });
     await produce(0);
-    await waitFor('sink A to freeze mid-flush', async () => zombie.output().includes('after-stage hit, SIGSTOP'), 30_000);
+    await waitFor(
+      'sink A to freeze mid-flush',
+      async () => zombie.output().includes('after-stage hit, SIGSTOP'),
+      30_000,
+    );
 
     // The group gives A's lanes to sink B once A's session expires; B loads everything.
     const successor = startSink(configPath, env);
@@ -99,7 +157,11 @@ describe('checkpoint fencing', () => {
 
     // A wakes up and tries to commit its stale batch: the checkpoint rejects it.
     zombie.child.kill('SIGCONT');
-    await waitFor('the stale owner to be fenced', async () => zombie.output().includes('lane fenced by a newer owner'), 30_000);
+    await waitFor(
+      'the stale owner to be fenced',
+      async () => zombie.output().includes('lane fenced by a newer owner'),
+      30_000,
+    );
     expect(await diffWarehouse(pool, workload)).toEqual([]);
     expect(successor.output()).not.toContain('lane fenced');
   });

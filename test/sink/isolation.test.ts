@@ -7,7 +7,10 @@ import { dropSchemasAfterTest, testPool } from '../support/postgres';
 
 const LANES = 8;
 const BATCHES = 15;
-const staged = (rows: StagedRow[]) => ({ rowCount: rows.length, openStagedData: async () => Readable.from([encodeCsv(rows)]) });
+const staged = (rows: StagedRow[]) => ({
+  rowCount: rows.length,
+  openStagedData: async () => Readable.from([encodeCsv(rows)]),
+});
 const isSerializationFailure = (error: unknown) => (error as { code?: string }).code === '40001';
 
 /**
@@ -22,10 +25,21 @@ describe('Redshift-like isolation (SERIALIZABLE, table-level conflicts)', () => 
     const state = uniqueName('tl');
     dropSchemasAfterTest(schema, state);
     const { tables } = parseConfig({
-      tables: Array.from({ length: LANES }, (_, i) => ({ name: `${schema}.t${i}`, columns: { id: 'bigint', val: 'text', ver: 'bigint' }, primaryKey: ['id'], version: 'ver' })),
+      tables: Array.from({ length: LANES }, (_, i) => ({
+        name: `${schema}.t${i}`,
+        columns: { id: 'bigint', val: 'text', ver: 'bigint' },
+        primaryKey: ['id'],
+        version: 'ver',
+      })),
     });
     const destination = new PostgresDestination({
-      pool: { host: stackEnv.PGHOST, port: Number(stackEnv.PGPORT), user: stackEnv.PGUSER, database: stackEnv.PGDATABASE, max: LANES + 2 },
+      pool: {
+        host: stackEnv.PGHOST,
+        port: Number(stackEnv.PGPORT),
+        user: stackEnv.PGUSER,
+        database: stackEnv.PGDATABASE,
+        max: LANES + 2,
+      },
       stateSchema: state,
       createTables: true,
       lockTimeoutMs: 5000,
@@ -39,10 +53,20 @@ describe('Redshift-like isolation (SERIALIZABLE, table-level conflicts)', () => 
       tables.map(async (contract, lane) => {
         let claim = await destination.claimLane(contract, 'changes', lane, 'iso');
         for (let batch = 0; batch < BATCHES; batch++) {
-          const rows: StagedRow[] = Array.from({ length: 50 }, (_, i) => ({ op: i % 7 === 0 ? 'd' : 'u', values: [String(i), `b${batch}`, String(batch + 1)] }));
+          const rows: StagedRow[] = Array.from({ length: 50 }, (_, i) => ({
+            op: i % 7 === 0 ? 'd' : 'u',
+            values: [String(i), `b${batch}`, String(batch + 1)],
+          }));
           const nextOffset = claim.lastOffset + 50;
           try {
-            await destination.applyBatch({ contract, topic: 'changes', partition: lane, claim, nextOffset, ...staged(rows) });
+            await destination.applyBatch({
+              contract,
+              topic: 'changes',
+              partition: lane,
+              claim,
+              nextOffset,
+              ...staged(rows),
+            });
             claim = { ...claim, lastOffset: nextOffset };
           } catch (error) {
             if (!isSerializationFailure(error)) throw error;
@@ -53,7 +77,9 @@ describe('Redshift-like isolation (SERIALIZABLE, table-level conflicts)', () => 
     );
     expect(failures).toBe(0);
     for (const contract of tables) {
-      const { rows } = await pool.query(`SELECT count(*)::int AS n, min(val) AS v FROM "${schema}"."${contract.table}"`);
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS n, min(val) AS v FROM "${schema}"."${contract.table}"`,
+      );
       expect(rows[0]).toEqual({ n: 42, v: `b${BATCHES - 1}` });
     }
     await destination.close();
@@ -75,8 +101,12 @@ describe('Redshift-like isolation (SERIALIZABLE, table-level conflicts)', () => 
       try {
         await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
         await client.query(`SELECT count(*) FROM "${schema}".sales`);
-        await client.query(`CREATE TEMP TABLE stagesales ON COMMIT DROP AS SELECT g AS salesid, ${writer} AS qty FROM generate_series(${writer * 20 + 1}, ${writer * 20 + 20}) g`);
-        await client.query(`DELETE FROM "${schema}".sales USING stagesales WHERE sales.salesid = stagesales.salesid`);
+        await client.query(
+          `CREATE TEMP TABLE stagesales ON COMMIT DROP AS SELECT g AS salesid, ${writer} AS qty FROM generate_series(${writer * 20 + 1}, ${writer * 20 + 20}) g`,
+        );
+        await client.query(
+          `DELETE FROM "${schema}".sales USING stagesales WHERE sales.salesid = stagesales.salesid`,
+        );
         await client.query(`INSERT INTO "${schema}".sales SELECT * FROM stagesales`);
         // Every writer is inside its transaction before any commits: they are concurrent.
         if (++arrived === LANES) release();

@@ -25,23 +25,39 @@ describe('sink model check', () => {
 
     const workload = generateWorkload(schema, 16, 150, 42, 97);
     // A small memory limit makes the sinks pause consumption (backpressure) along the way.
-    const config = { topics: { changes, dlq }, warehouse: { stateSchema: state }, defaults: { flush: { maxAgeMs: 300, maxRows: 200 } }, maxBufferedBytes: 2048, tables: workload.tables };
+    const config = {
+      topics: { changes, dlq },
+      warehouse: { stateSchema: state },
+      defaults: { flush: { maxAgeMs: 300, maxRows: 200 } },
+      maxBufferedBytes: 2048,
+      tables: workload.tables,
+    };
     const configPath = writeConfig(config);
     const tables = parseConfig(config).tables;
 
     // Two sink replicas share the lanes of one group.
-    const sinks = [startSink(configPath, { TABLELANE_SINK_GROUP: group }), startSink(configPath, { TABLELANE_SINK_GROUP: group })];
+    const sinks = [
+      startSink(configPath, { TABLELANE_SINK_GROUP: group }),
+      startSink(configPath, { TABLELANE_SINK_GROUP: group }),
+    ];
     await produceWorkload(() => kafka.producer({ idempotent: true }), changes, PARTITIONS, workload, tables);
 
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await waitFor('the sinks to catch up', async () => {
-        if (sinks.some((s) => s.child.exitCode !== null)) throw new Error('a sink exited');
-        return (await groupLag(admin, group, changes)) === 0;
-      }, 120_000);
+      await waitFor(
+        'the sinks to catch up',
+        async () => {
+          if (sinks.some((s) => s.child.exitCode !== null)) throw new Error('a sink exited');
+          return (await groupLag(admin, group, changes)) === 0;
+        },
+        120_000,
+      );
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n${sinks.map((s) => s.output().slice(-3000)).join('\n---\n')}`);
+      throw new Error(
+        `${(error as Error).message}\n${sinks.map((s) => s.output().slice(-3000)).join('\n---\n')}`,
+        { cause: error },
+      );
     }
     await admin.disconnect();
 

@@ -12,28 +12,62 @@ describe('target tables from contracts', () => {
     const state = uniqueName('tl');
     dropSchemasAfterTest(schema, state);
     const destination = new PostgresDestination({
-      pool: { host: stackEnv.PGHOST, port: Number(stackEnv.PGPORT), user: stackEnv.PGUSER, database: stackEnv.PGDATABASE },
+      pool: {
+        host: stackEnv.PGHOST,
+        port: Number(stackEnv.PGPORT),
+        user: stackEnv.PGUSER,
+        database: stackEnv.PGDATABASE,
+      },
       stateSchema: state,
       createTables: true,
       lockTimeoutMs: 2000,
     });
-    const v1 = parseConfig({ tables: [{ name: `${schema}.accounts`, columns: { id: 'bigint', name: 'text' }, primaryKey: ['id'] }] }).tables[0]!;
+    const v1 = parseConfig({
+      tables: [{ name: `${schema}.accounts`, columns: { id: 'bigint', name: 'text' }, primaryKey: ['id'] }],
+    }).tables[0]!;
     await destination.prepareTable(v1);
     let claim = await destination.claimLane(v1, 'changes', 0, 'ddl');
-    await destination.applyBatch({ contract: v1, topic: 'changes', partition: 0, claim, nextOffset: 0, rowCount: 1, openStagedData: async () => Readable.from([encodeCsv([{ op: 'u', values: ['1', 'first'] }])]) });
+    await destination.applyBatch({
+      contract: v1,
+      topic: 'changes',
+      partition: 0,
+      claim,
+      nextOffset: 0,
+      rowCount: 1,
+      openStagedData: async () => Readable.from([encodeCsv([{ op: 'u', values: ['1', 'first'] }])]),
+    });
     claim = { ...claim, lastOffset: 0 };
 
-    const v2 = parseConfig({ tables: [{ name: `${schema}.accounts`, columns: { id: 'bigint', name: 'text', balance: 'numeric(12,2)' }, primaryKey: ['id'] }] }).tables[0]!;
+    const v2 = parseConfig({
+      tables: [
+        {
+          name: `${schema}.accounts`,
+          columns: { id: 'bigint', name: 'text', balance: 'numeric(12,2)' },
+          primaryKey: ['id'],
+        },
+      ],
+    }).tables[0]!;
     await destination.prepareTable(v2);
     await destination.prepareTable(v2); // idempotent
-    await destination.applyBatch({ contract: v2, topic: 'changes', partition: 0, claim, nextOffset: 1, rowCount: 1, openStagedData: async () => Readable.from([encodeCsv([{ op: 'u', values: ['2', 'second', '10.50'] }])]) });
+    await destination.applyBatch({
+      contract: v2,
+      topic: 'changes',
+      partition: 0,
+      claim,
+      nextOffset: 1,
+      rowCount: 1,
+      openStagedData: async () => Readable.from([encodeCsv([{ op: 'u', values: ['2', 'second', '10.50'] }])]),
+    });
 
     const { rows } = await pool.query(`SELECT id, name, balance FROM "${schema}".accounts ORDER BY id`);
     expect(rows).toEqual([
       { id: '1', name: 'first', balance: null },
       { id: '2', name: 'second', balance: '10.50' },
     ]);
-    const pk = await pool.query(`SELECT count(*)::int AS n FROM information_schema.table_constraints WHERE table_schema = $1 AND constraint_type = 'PRIMARY KEY'`, [schema]);
+    const pk = await pool.query(
+      `SELECT count(*)::int AS n FROM information_schema.table_constraints WHERE table_schema = $1 AND constraint_type = 'PRIMARY KEY'`,
+      [schema],
+    );
     expect(pk.rows[0].n).toBe(1);
     await destination.close();
   });

@@ -23,7 +23,12 @@ describe('local stack', () => {
   it('registers and fetches an Avro schema through the Confluent-compatible API', async () => {
     const registry = new SchemaRegistry({ host: stackEnv.SCHEMA_REGISTRY_URL });
     const subject = `${uniqueName('smoke')}-value`;
-    const schema = JSON.stringify({ type: 'record', name: 'Smoke', namespace: 'tablelane.test', fields: [{ name: 'n', type: 'long' }] });
+    const schema = JSON.stringify({
+      type: 'record',
+      name: 'Smoke',
+      namespace: 'tablelane.test',
+      fields: [{ name: 'n', type: 'long' }],
+    });
     const { id } = await registry.register({ type: SchemaType.AVRO, schema }, { subject });
     expect(await registry.getLatestSchemaId(subject)).toBe(id);
     const encoded = await registry.encode(id, { n: 42 });
@@ -33,7 +38,14 @@ describe('local stack', () => {
   });
 
   it('puts and gets an object on the S3 API server', async () => {
-    const s3 = createS3Client({ endpoint: stackEnv.S3_ENDPOINT, region: 'us-east-1', bucket: stackEnv.S3_BUCKET, accessKeyId: stackEnv.S3_ACCESS_KEY_ID, secretAccessKey: stackEnv.S3_SECRET_ACCESS_KEY, forcePathStyle: true });
+    const s3 = createS3Client({
+      endpoint: stackEnv.S3_ENDPOINT,
+      region: 'us-east-1',
+      bucket: stackEnv.S3_BUCKET,
+      accessKeyId: stackEnv.S3_ACCESS_KEY_ID,
+      secretAccessKey: stackEnv.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: true,
+    });
     const key = `smoke/${uniqueName('obj')}.txt`;
     await s3.send(new PutObjectCommand({ Bucket: stackEnv.S3_BUCKET, Key: key, Body: 'hello s3' }));
     const object = await s3.send(new GetObjectCommand({ Bucket: stackEnv.S3_BUCKET, Key: key }));
@@ -42,7 +54,10 @@ describe('local stack', () => {
 
   it('runs SQL on PostgreSQL', async () => {
     const pool = testPool();
-    const { rows } = await pool.query<{ n: number; v: string }>('SELECT 1 + 1 AS n, current_setting($1) AS v', ['server_version_num']);
+    const { rows } = await pool.query<{ n: number; v: string }>(
+      'SELECT 1 + 1 AS n, current_setting($1) AS v',
+      ['server_version_num'],
+    );
     expect(rows[0]!.n).toBe(2);
     expect(Number(rows[0]!.v)).toBeGreaterThanOrEqual(150000);
   });

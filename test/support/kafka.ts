@@ -7,10 +7,16 @@ export function testKafka(clientId = 'tablelane-test'): Kafka {
 }
 
 /** Creates topics for one test and deletes them when it finishes. */
-export async function createTopics(kafka: Kafka, topics: { topic: string; numPartitions: number }[]): Promise<void> {
+export async function createTopics(
+  kafka: Kafka,
+  topics: { topic: string; numPartitions: number }[],
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: topics.map((t) => ({ ...t, replicationFactor: 1 })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: topics.map((t) => ({ ...t, replicationFactor: 1 })),
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   onTestFinished(async () => {
     const cleanup = kafka.admin();
@@ -22,7 +28,10 @@ export async function createTopics(kafka: Kafka, topics: { topic: string; numPar
 
 /** Messages a consumer group still has to read, summed over the topic's partitions. */
 export async function groupLag(admin: Admin, groupId: string, topic: string): Promise<number> {
-  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const [ends, committed] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+  ]);
   const done = new Map(committed[0]!.partitions.map((p) => [p.partition, Number(p.offset)]));
   return ends.reduce((sum, p) => sum + Number(p.high) - Math.max(0, done.get(p.partition) ?? 0), 0);
 }
@@ -30,13 +39,27 @@ export async function groupLag(admin: Admin, groupId: string, topic: string): Pr
 /** Reads every record of a topic from the beginning (read committed). */
 export async function readAll(kafka: Kafka, topic: string, expected: number, timeoutMs = 30_000) {
   const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
-  const records: { partition: number; offset: string; key: string | null; value: string | null; headers: Record<string, string> }[] = [];
+  const records: {
+    partition: number;
+    offset: string;
+    key: string | null;
+    value: string | null;
+    headers: Record<string, string>;
+  }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      records.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
+      const headers = Object.fromEntries(
+        Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+      );
+      records.push({
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+        headers,
+      });
     },
   });
   const deadline = Date.now() + timeoutMs;
@@ -45,7 +68,12 @@ export async function readAll(kafka: Kafka, topic: string, expected: number, tim
   return records;
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

@@ -2,7 +2,12 @@ import { Client, Pool } from 'pg';
 import { onTestFinished } from 'vitest';
 import { stackEnv } from './env';
 
-const connection = () => ({ host: stackEnv.PGHOST, port: Number(stackEnv.PGPORT), user: stackEnv.PGUSER, database: stackEnv.PGDATABASE });
+const connection = () => ({
+  host: stackEnv.PGHOST,
+  port: Number(stackEnv.PGPORT),
+  user: stackEnv.PGUSER,
+  database: stackEnv.PGDATABASE,
+});
 
 /**
  * A pool on the test database, closed when the test finishes. Refuses any database whose name
@@ -10,7 +15,9 @@ const connection = () => ({ host: stackEnv.PGHOST, port: Number(stackEnv.PGPORT)
  */
 export function testPool(): Pool {
   if (!/test/.test(stackEnv.PGDATABASE)) {
-    throw new Error(`refusing to run integration tests against database ${stackEnv.PGDATABASE}: its name must contain "test"`);
+    throw new Error(
+      `refusing to run integration tests against database ${stackEnv.PGDATABASE}: its name must contain "test"`,
+    );
   }
   const pool = new Pool({ ...connection(), max: 20 });
   pool.on('error', () => undefined);

@@ -39,15 +39,38 @@ export interface Workload {
  * - `clicks` and `audit` (append): every event exactly once (a replayed batch shows here);
  * - `orders` (versioned, bigint keys beyond 2^53).
  */
-export function generateWorkload(schema: string, producerCount: number, changesPerProducer: number, seed: number, poisonEvery = 0): Workload {
+export function generateWorkload(
+  schema: string,
+  producerCount: number,
+  changesPerProducer: number,
+  seed: number,
+  poisonEvery = 0,
+): Workload {
   const random = prng(seed);
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
   const t = (name: string) => `${schema}.${name}`;
   const tables = [
-    { name: t('sales'), columns: { salesid: 'bigint', listid: 'integer', qty: 'integer', price: 'numeric(10,2)', note: 'text', ver: 'bigint' }, primaryKey: ['salesid', 'listid'], version: 'ver' },
+    {
+      name: t('sales'),
+      columns: {
+        salesid: 'bigint',
+        listid: 'integer',
+        qty: 'integer',
+        price: 'numeric(10,2)',
+        note: 'text',
+        ver: 'bigint',
+      },
+      primaryKey: ['salesid', 'listid'],
+      version: 'ver',
+    },
     { name: t('users'), columns: { id: 'bigint', name: 'text', active: 'boolean' }, primaryKey: ['id'] },
     { name: t('clicks'), mode: 'append', columns: { id: 'text', url: 'text' } },
-    { name: t('orders'), columns: { id: 'bigint', amount: 'numeric(18,4)', ver: 'bigint' }, primaryKey: ['id'], version: 'ver' },
+    {
+      name: t('orders'),
+      columns: { id: 'bigint', amount: 'numeric(18,4)', ver: 'bigint' },
+      primaryKey: ['id'],
+      version: 'ver',
+    },
     { name: t('audit'), mode: 'append', columns: { id: 'text', note: 'text' } },
   ];
   const producers: WorkloadEvent[][] = Array.from({ length: producerCount }, () => []);
@@ -57,13 +80,26 @@ export function generateWorkload(schema: string, producerCount: number, changesP
   const clicks: string[] = [];
   const audit: string[] = [];
   let poison = 0;
-  const pendingVersioned: { table: string; key: string; version: number; value: object; row: Record<string, string> | null }[] = [];
+  const pendingVersioned: {
+    table: string;
+    key: string;
+    version: number;
+    value: object;
+    row: Record<string, string> | null;
+  }[] = [];
 
   for (let p = 0; p < producerCount; p++) {
     for (let i = 0; i < changesPerProducer; i++) {
       if (poisonEvery && (p * changesPerProducer + i) % poisonEvery === poisonEvery - 1) {
         poison++;
-        producers[p]!.push({ table: t('users'), value: JSON.stringify({ table: t('users'), op: 'upsert', row: { id: 1, name: 'x', colour: 'red' } }) });
+        producers[p]!.push({
+          table: t('users'),
+          value: JSON.stringify({
+            table: t('users'),
+            op: 'upsert',
+            row: { id: 1, name: 'x', colour: 'red' },
+          }),
+        });
         continue;
       }
       const roll = random();
@@ -74,17 +110,38 @@ export function generateWorkload(schema: string, producerCount: number, changesP
         const version = (versionCounter.get(key) ?? 0) + 1;
         versionCounter.set(key, version);
         const remove = random() < 0.25;
-        const row = { salesid, listid, qty: String(Math.floor(random() * 100)), price: `${Math.floor(random() * 9999)}.${String(Math.floor(random() * 100)).padStart(2, '0')}`, note: pick(['', 'a,b', 'quote"d', 'line\nbreak', 'ünï', 'plain']), ver: String(version) };
-        const value = remove ? { table: t('sales'), op: 'delete', key: { salesid, listid }, version } : { table: t('sales'), op: 'upsert', row, version };
-        pendingVersioned.push({ table: t('sales'), key: `${salesid}|${listid}`, version, value, row: remove ? null : row });
+        const row = {
+          salesid,
+          listid,
+          qty: String(Math.floor(random() * 100)),
+          price: `${Math.floor(random() * 9999)}.${String(Math.floor(random() * 100)).padStart(2, '0')}`,
+          note: pick(['', 'a,b', 'quote"d', 'line\nbreak', 'ünï', 'plain']),
+          ver: String(version),
+        };
+        const value = remove
+          ? { table: t('sales'), op: 'delete', key: { salesid, listid }, version }
+          : { table: t('sales'), op: 'upsert', row, version };
+        pendingVersioned.push({
+          table: t('sales'),
+          key: `${salesid}|${listid}`,
+          version,
+          value,
+          row: remove ? null : row,
+        });
       } else if (roll < 0.6) {
         const id = (2n ** 60n + BigInt(Math.floor(random() * 25))).toString();
         const key = `${t('orders')}|${id}`;
         const version = (versionCounter.get(key) ?? 0) + 1;
         versionCounter.set(key, version);
         const remove = random() < 0.2;
-        const row = { id, amount: `${Math.floor(random() * 1e9)}.${String(Math.floor(random() * 1e4)).padStart(4, '0')}`, ver: String(version) };
-        const value = remove ? { table: t('orders'), op: 'delete', key: { id }, version } : { table: t('orders'), op: 'upsert', row: { ...row, ver: undefined } , version };
+        const row = {
+          id,
+          amount: `${Math.floor(random() * 1e9)}.${String(Math.floor(random() * 1e4)).padStart(4, '0')}`,
+          ver: String(version),
+        };
+        const value = remove
+          ? { table: t('orders'), op: 'delete', key: { id }, version }
+          : { table: t('orders'), op: 'upsert', row: { ...row, ver: undefined }, version };
         pendingVersioned.push({ table: t('orders'), key: id, version, value, row: remove ? null : row });
       } else if (roll < 0.85) {
         // Keys owned by producer p: its own order decides.
@@ -92,31 +149,69 @@ export function generateWorkload(schema: string, producerCount: number, changesP
         const remove = random() < 0.3;
         const row = { id, name: `user ${id} v${i}`, active: random() < 0.5 ? 'true' : 'false' };
         users.set(id, remove ? null : row);
-        producers[p]!.push({ table: t('users'), value: JSON.stringify(remove ? { table: t('users'), op: 'delete', key: { id } } : { table: t('users'), op: 'upsert', row: { ...row, active: row.active === 'true' } }) });
+        producers[p]!.push({
+          table: t('users'),
+          value: JSON.stringify(
+            remove
+              ? { table: t('users'), op: 'delete', key: { id } }
+              : { table: t('users'), op: 'upsert', row: { ...row, active: row.active === 'true' } },
+          ),
+        });
         audit.push(`${p}-${i}`);
-        producers[p]!.push({ table: t('audit'), value: JSON.stringify({ table: t('audit'), op: 'upsert', row: { id: `${p}-${i}`, note: remove ? 'user deleted' : 'user changed' } }) });
+        producers[p]!.push({
+          table: t('audit'),
+          value: JSON.stringify({
+            table: t('audit'),
+            op: 'upsert',
+            row: { id: `${p}-${i}`, note: remove ? 'user deleted' : 'user changed' },
+          }),
+        });
       } else {
         const id = `${p}-${i}`;
         clicks.push(id);
-        producers[p]!.push({ table: t('clicks'), value: JSON.stringify({ table: t('clicks'), op: 'upsert', row: { id, url: `https://example.test/${id}` } }) });
+        producers[p]!.push({
+          table: t('clicks'),
+          value: JSON.stringify({
+            table: t('clicks'),
+            op: 'upsert',
+            row: { id, url: `https://example.test/${id}` },
+          }),
+        });
       }
     }
   }
   // Versioned changes go to random producers in random order: versions arrive out of order.
   for (const change of pendingVersioned.sort(() => random() - 0.5)) {
-    producers[Math.floor(random() * producerCount)]!.push({ table: change.table, value: JSON.stringify(change.value) });
+    producers[Math.floor(random() * producerCount)]!.push({
+      table: change.table,
+      value: JSON.stringify(change.value),
+    });
     const modelKey = `${change.table}|${change.key}`;
     const current = versioned.get(modelKey);
-    if (!current || change.version > current.version) versioned.set(modelKey, { version: change.version, row: change.row });
+    if (!current || change.version > current.version)
+      versioned.set(modelKey, { version: change.version, row: change.row });
   }
 
-  const expected = new Map<string, Map<string, Record<string, string>>>([[t('sales'), new Map()], [t('users'), new Map()], [t('orders'), new Map()]]);
+  const expected = new Map<string, Map<string, Record<string, string>>>([
+    [t('sales'), new Map()],
+    [t('users'), new Map()],
+    [t('orders'), new Map()],
+  ]);
   for (const [modelKey, { row }] of versioned) {
     const [table, ...key] = modelKey.split('|');
     if (row) expected.get(table!)!.set(key.join('|'), row);
   }
   for (const [id, row] of users) if (row) expected.get(t('users'))!.set(id, row);
-  return { tables, producers, expected, expectedAppends: new Map([[t('clicks'), clicks], [t('audit'), audit]]), poison };
+  return {
+    tables,
+    producers,
+    expected,
+    expectedAppends: new Map([
+      [t('clicks'), clicks],
+      [t('audit'), audit],
+    ]),
+    poison,
+  };
 }
 
 /**
@@ -124,10 +219,21 @@ export function generateWorkload(schema: string, producerCount: number, changesP
  * With `round` of `rounds`, sends only that share of every producer's events, so a test can
  * feed the pipeline in steps; rounds sent in sequence keep each producer's order.
  */
-export async function produceWorkload(makeProducer: () => Producer, topic: string, partitions: number, workload: Workload, tables: { name: string; lane?: number }[], round = 0, rounds = 1): Promise<void> {
+export async function produceWorkload(
+  makeProducer: () => Producer,
+  topic: string,
+  partitions: number,
+  workload: Workload,
+  tables: { name: string; lane?: number }[],
+  round = 0,
+  rounds = 1,
+): Promise<void> {
   await Promise.all(
     workload.producers.map(async (all) => {
-      const events = all.slice(Math.floor((round * all.length) / rounds), Math.floor(((round + 1) * all.length) / rounds));
+      const events = all.slice(
+        Math.floor((round * all.length) / rounds),
+        Math.floor(((round + 1) * all.length) / rounds),
+      );
       const producer = makeProducer();
       await producer.connect();
       for (let i = 0; i < events.length; i += 25) {
@@ -135,7 +241,14 @@ export async function produceWorkload(makeProducer: () => Producer, topic: strin
         await producer.send({
           topic,
           acks: -1,
-          messages: slice.map((e) => ({ key: e.table, value: e.value, partition: laneOf(tables.find((t) => t.name === e.table)!, partitions) })),
+          messages: slice.map((e) => ({
+            key: e.table,
+            value: e.value,
+            partition: laneOf(
+              tables.find((t) => t.name === e.table)!,
+              partitions,
+            ),
+          })),
         });
       }
       await producer.disconnect();
@@ -146,7 +259,11 @@ export async function produceWorkload(makeProducer: () => Producer, topic: strin
 /** Compares the warehouse with the model; returns a list of differences (empty when equal). */
 export async function diffWarehouse(pool: Pool, workload: Workload): Promise<string[]> {
   const problems: string[] = [];
-  const keyColumns: Record<string, string[]> = { sales: ['salesid', 'listid'], users: ['id'], orders: ['id'] };
+  const keyColumns: Record<string, string[]> = {
+    sales: ['salesid', 'listid'],
+    users: ['id'],
+    orders: ['id'],
+  };
   for (const [table, rows] of workload.expected) {
     const [schema, name] = table.split('.') as [string, string];
     const keys = keyColumns[name]!;
@@ -162,17 +279,24 @@ export async function diffWarehouse(pool: Pool, workload: Workload): Promise<str
         continue;
       }
       for (const [column, value] of Object.entries(want)) {
-        if (String(actual[column]) !== value) problems.push(`${table} ${key}.${column}: want ${JSON.stringify(value)} got ${JSON.stringify(actual[column])}`);
+        if (String(actual[column]) !== value)
+          problems.push(
+            `${table} ${key}.${column}: want ${JSON.stringify(value)} got ${JSON.stringify(actual[column])}`,
+          );
       }
     }
     for (const key of rows.keys()) if (!seen.has(key)) problems.push(`${table}: missing row ${key}`);
   }
   for (const [table, ids] of workload.expectedAppends) {
     const [schema, name] = table.split('.') as [string, string];
-    const result = await pool.query<{ id: string; n: string }>(`SELECT id, count(*) AS n FROM "${schema}"."${name}" GROUP BY id`);
+    const result = await pool.query<{ id: string; n: string }>(
+      `SELECT id, count(*) AS n FROM "${schema}"."${name}" GROUP BY id`,
+    );
     const counts = new Map(result.rows.map((r) => [r.id, Number(r.n)]));
-    for (const id of ids) if (counts.get(id) !== 1) problems.push(`${table}: append ${id} present ${counts.get(id) ?? 0} times`);
-    if (counts.size !== ids.length) problems.push(`${table}: ${counts.size} distinct appends, want ${ids.length}`);
+    for (const id of ids)
+      if (counts.get(id) !== 1) problems.push(`${table}: append ${id} present ${counts.get(id) ?? 0} times`);
+    if (counts.size !== ids.length)
+      problems.push(`${table}: ${counts.size} distinct appends, want ${ids.length}`);
   }
   return problems.slice(0, 50);
 }

@@ -10,6 +10,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`tablelane sink failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `tablelane sink failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -23,7 +23,10 @@ export class SinkLifecycle implements OnApplicationBootstrap, OnApplicationShutd
     this.logger.info({ signal }, 'stopping: flushing buffered lanes');
     const grace = Number(process.env.TABLELANE_SHUTDOWN_GRACE_MS ?? 25_000);
     const deadline = setTimeout(() => {
-      this.logger.error({ graceMs: grace }, 'graceful stop took too long; exiting (uncommitted changes are re-read on restart)');
+      this.logger.error(
+        { graceMs: grace },
+        'graceful stop took too long; exiting (uncommitted changes are re-read on restart)',
+      );
       process.exit(1);
     }, grace);
     await this.sink.runner.stop();

@@ -31,7 +31,10 @@ export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env):
     emulateTableLevelConflicts: env.TABLELANE_TEST_TABLE_LEVEL_CONFLICTS === 'true',
     afterCopy: () => hitFaultPoint('after-copy'),
   });
-  const store = config.warehouse.staging === 's3' ? new S3ObjectStore(createS3Client(runtime.s3), runtime.s3.bucket) : undefined;
+  const store =
+    config.warehouse.staging === 's3'
+      ? new S3ObjectStore(createS3Client(runtime.s3), runtime.s3.bucket)
+      : undefined;
   const runner = new SinkRunner({
     config,
     kafka: createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-sink`, logger),

@@ -53,7 +53,9 @@ export function parseColumnType(declared: string): ColumnType | undefined {
     const precision = Number(numeric[1]);
     const scale = Number(numeric[2] ?? 0);
     // 38 is Redshift's maximum DECIMAL precision: a contract must load everywhere.
-    return precision >= 1 && precision <= 38 && scale <= precision ? { kind: 'numeric', precision, scale } : undefined;
+    return precision >= 1 && precision <= 38 && scale <= precision
+      ? { kind: 'numeric', precision, scale }
+      : undefined;
   }
   return undefined;
 }

@@ -27,7 +27,11 @@ describe('parseConfig', () => {
     expect(table.columns.map((c) => c.name)).toEqual(['salesid', 'listid', 'qty', 'price', 'updated']);
     expect(table.columns[3]!.type).toEqual({ kind: 'numeric', precision: 8, scale: 2 });
     expect(table.flush.maxAgeMs).toBe(1000);
-    expect(config.topics).toEqual({ ingest: 'tablelane.ingest', changes: 'tablelane.changes', dlq: 'tablelane.dlq' });
+    expect(config.topics).toEqual({
+      ingest: 'tablelane.ingest',
+      changes: 'tablelane.changes',
+      dlq: 'tablelane.dlq',
+    });
   });
 
   it('rejects an unknown type and lists the supported ones', () => {
@@ -43,13 +47,19 @@ describe('parseConfig', () => {
   });
 
   it('accepts append tables without a primary key', () => {
-    expect(parseConfig({ tables: [{ name: 'public.clicks', mode: 'append', columns: { url: 'text' } }] }).tables[0]!.mode).toBe('append');
+    expect(
+      parseConfig({ tables: [{ name: 'public.clicks', mode: 'append', columns: { url: 'text' } }] })
+        .tables[0]!.mode,
+    ).toBe('append');
   });
 
   it.each([
     ['a quote in a table name', { ...sales, name: 'public.sa"les' }],
     ['a semicolon in a table name', { ...sales, name: 'public.sales;drop' }],
-    ['a quote in a column name', { ...sales, columns: { 'sales"id': 'bigint' }, primaryKey: ['sales"id'], version: undefined }],
+    [
+      'a quote in a column name',
+      { ...sales, columns: { 'sales"id': 'bigint' }, primaryKey: ['sales"id'], version: undefined },
+    ],
     ['a semicolon in a schema name', { ...sales, name: 'pub;lic.sales' }],
   ])('rejects %s as an identifier', (_what, table) => {
     expect(problemsOf({ tables: [table] }).join('\n')).toContain('is not a valid identifier');
@@ -73,6 +83,8 @@ describe('parseConfig', () => {
   });
 
   it('rejects a name without schema', () => {
-    expect(problemsOf({ tables: [{ ...sales, name: 'sales' }] })[0]).toContain('must be written schema.table');
+    expect(problemsOf({ tables: [{ ...sales, name: 'sales' }] })[0]).toContain(
+      'must be written schema.table',
+    );
   });
 });

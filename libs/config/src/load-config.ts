@@ -39,24 +39,41 @@ export function parseConfig(raw: unknown, source = 'configuration'): TablelaneCo
 
   const topicsRaw = isObject(raw.topics) ? raw.topics : {};
   const topics = {
-    ingest: topicName(topicsRaw.ingest, process.env.TABLELANE_TOPIC_INGEST ?? 'tablelane.ingest', 'topics.ingest', problems),
-    changes: topicName(topicsRaw.changes, process.env.TABLELANE_TOPIC_CHANGES ?? 'tablelane.changes', 'topics.changes', problems),
+    ingest: topicName(
+      topicsRaw.ingest,
+      process.env.TABLELANE_TOPIC_INGEST ?? 'tablelane.ingest',
+      'topics.ingest',
+      problems,
+    ),
+    changes: topicName(
+      topicsRaw.changes,
+      process.env.TABLELANE_TOPIC_CHANGES ?? 'tablelane.changes',
+      'topics.changes',
+      problems,
+    ),
     dlq: topicName(topicsRaw.dlq, process.env.TABLELANE_TOPIC_DLQ ?? 'tablelane.dlq', 'topics.dlq', problems),
   };
 
   const wh = isObject(raw.warehouse) ? raw.warehouse : {};
   const kind = (wh.kind ?? 'postgres') as WarehouseKind;
-  if (kind !== 'postgres' && kind !== 'redshift') problems.push(`warehouse.kind ${JSON.stringify(wh.kind)} is not supported: use postgres or redshift`);
+  if (kind !== 'postgres' && kind !== 'redshift')
+    problems.push(`warehouse.kind ${JSON.stringify(wh.kind)} is not supported: use postgres or redshift`);
   const stateSchema = wh.stateSchema ?? 'tablelane';
   if (!isIdentifier(stateSchema)) problems.push(identifierProblem('warehouse.stateSchema', stateSchema));
   const staging = wh.staging ?? 's3';
-  if (staging !== 's3' && staging !== 'direct') problems.push(`warehouse.staging must be s3 or direct, not ${JSON.stringify(staging)}`);
-  if (staging === 'direct' && kind === 'redshift') problems.push('warehouse.staging: direct is only possible for postgres; Redshift loads from S3');
+  if (staging !== 's3' && staging !== 'direct')
+    problems.push(`warehouse.staging must be s3 or direct, not ${JSON.stringify(staging)}`);
+  if (staging === 'direct' && kind === 'redshift')
+    problems.push('warehouse.staging: direct is only possible for postgres; Redshift loads from S3');
   const lockTimeoutMs = positiveInt(wh.lockTimeoutMs ?? 2000, 'warehouse.lockTimeoutMs', problems);
 
   const defaultsRaw = isObject(raw.defaults) ? raw.defaults : {};
   const defaultFlush = flushPolicy(defaultsRaw.flush, DEFAULT_FLUSH, 'defaults.flush', problems);
-  const maxBufferedBytes = positiveInt(raw.maxBufferedBytes ?? 256 * 1024 * 1024, 'maxBufferedBytes', problems);
+  const maxBufferedBytes = positiveInt(
+    raw.maxBufferedBytes ?? 256 * 1024 * 1024,
+    'maxBufferedBytes',
+    problems,
+  );
 
   const tables: TableContract[] = [];
   if (!Array.isArray(raw.tables) || raw.tables.length === 0) {
@@ -76,14 +93,25 @@ export function parseConfig(raw: unknown, source = 'configuration'): TablelaneCo
   if (problems.length > 0) throw new ConfigError(source, problems);
   return {
     topics,
-    warehouse: { kind, stateSchema: stateSchema as string, createTables: wh.createTables !== false, staging: staging as 's3' | 'direct', lockTimeoutMs },
+    warehouse: {
+      kind,
+      stateSchema: stateSchema as string,
+      createTables: wh.createTables !== false,
+      staging: staging as 's3' | 'direct',
+      lockTimeoutMs,
+    },
     defaults: { flush: defaultFlush },
     maxBufferedBytes,
     tables,
   };
 }
 
-function tableContract(raw: unknown, index: number, defaultFlush: FlushPolicy, problems: string[]): TableContract | undefined {
+function tableContract(
+  raw: unknown,
+  index: number,
+  defaultFlush: FlushPolicy,
+  problems: string[],
+): TableContract | undefined {
   const at = `tables[${index}]`;
   if (!isObject(raw)) {
     problems.push(`${at} must be a mapping with name, columns and primaryKey`);
@@ -92,13 +120,18 @@ function tableContract(raw: unknown, index: number, defaultFlush: FlushPolicy, p
   const name = raw.name;
   const parts = typeof name === 'string' ? name.split('.') : [];
   if (parts.length !== 2) {
-    problems.push(`${at}.name ${JSON.stringify(name)} must be written schema.table, for example public.sales`);
+    problems.push(
+      `${at}.name ${JSON.stringify(name)} must be written schema.table, for example public.sales`,
+    );
     return undefined;
   }
   const [schema, table] = parts as [string, string];
   const where = `table ${JSON.stringify(name)}`;
   let ok = true;
-  for (const [what, value] of [['schema', schema], ['table', table]] as const) {
+  for (const [what, value] of [
+    ['schema', schema],
+    ['table', table],
+  ] as const) {
     if (!isIdentifier(value)) {
       problems.push(`${where}: ${identifierProblem(what, value)}`);
       ok = false;
@@ -118,7 +151,9 @@ function tableContract(raw: unknown, index: number, defaultFlush: FlushPolicy, p
       }
       const type = typeof declared === 'string' ? parseColumnType(declared) : undefined;
       if (!type) {
-        problems.push(`${where}: column ${column} has unknown type ${JSON.stringify(declared)}; supported types: ${SUPPORTED_TYPES}`);
+        problems.push(
+          `${where}: column ${column} has unknown type ${JSON.stringify(declared)}; supported types: ${SUPPORTED_TYPES}`,
+        );
         ok = false;
         continue;
       }
@@ -133,9 +168,12 @@ function tableContract(raw: unknown, index: number, defaultFlush: FlushPolicy, p
     ok = false;
   }
 
-  const primaryKey = raw.primaryKey === undefined ? [] : Array.isArray(raw.primaryKey) ? raw.primaryKey : [raw.primaryKey];
+  const primaryKey =
+    raw.primaryKey === undefined ? [] : Array.isArray(raw.primaryKey) ? raw.primaryKey : [raw.primaryKey];
   if (mode === 'merge' && primaryKey.length === 0) {
-    problems.push(`${where}: primaryKey is required for merge tables (warehouses like Redshift do not enforce keys, so tablelane does); declare it, e.g. primaryKey: [id], or use mode: append`);
+    problems.push(
+      `${where}: primaryKey is required for merge tables (warehouses like Redshift do not enforce keys, so tablelane does); declare it, e.g. primaryKey: [id], or use mode: append`,
+    );
     ok = false;
   }
   for (const key of primaryKey) {
@@ -158,8 +196,12 @@ function tableContract(raw: unknown, index: number, defaultFlush: FlushPolicy, p
     if (!versionColumn) {
       problems.push(`${where}: version column ${JSON.stringify(version)} is not one of its columns`);
       ok = false;
-    } else if (!['integer', 'bigint', 'numeric', 'timestamp', 'timestamptz'].includes(versionColumn.type.kind)) {
-      problems.push(`${where}: version column ${versionColumn.name} has type ${formatColumnType(versionColumn.type)}; use an integer, bigint, numeric or timestamp column`);
+    } else if (
+      !['integer', 'bigint', 'numeric', 'timestamp', 'timestamptz'].includes(versionColumn.type.kind)
+    ) {
+      problems.push(
+        `${where}: version column ${versionColumn.name} has type ${formatColumnType(versionColumn.type)}; use an integer, bigint, numeric or timestamp column`,
+      );
       ok = false;
     }
     if (mode === 'append') {

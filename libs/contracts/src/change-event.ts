@@ -1,7 +1,21 @@
 /** A change as producers write it (the documented JSON form). */
 export type ChangeEvent =
-  | { table: string; op: 'upsert'; row: Record<string, unknown>; version?: string | number; id?: string; ts?: number }
-  | { table: string; op: 'delete'; key: Record<string, unknown>; version?: string | number; id?: string; ts?: number };
+  | {
+      table: string;
+      op: 'upsert';
+      row: Record<string, unknown>;
+      version?: string | number;
+      id?: string;
+      ts?: number;
+    }
+  | {
+      table: string;
+      op: 'delete';
+      key: Record<string, unknown>;
+      version?: string | number;
+      id?: string;
+      ts?: number;
+    };
 
 export type ChangeOp = ChangeEvent['op'];
 

@@ -29,7 +29,9 @@ export function coerceValue(type: ColumnType, value: unknown): Coerced {
       const text = String(value);
       if (text.includes('\u0000')) return fail('text cannot contain the NUL character (\\u0000)');
       if (type.kind === 'varchar' && Buffer.byteLength(text, 'utf8') > type.length) {
-        return fail(`is ${Buffer.byteLength(text, 'utf8')} bytes long, more than varchar(${type.length}) allows`);
+        return fail(
+          `is ${Buffer.byteLength(text, 'utf8')} bytes long, more than varchar(${type.length}) allows`,
+        );
       }
       return ok(text);
     }
@@ -40,7 +42,9 @@ export function coerceValue(type: ColumnType, value: unknown): Coerced {
       if (typeof value === 'number') {
         if (!Number.isInteger(value)) return fail(`expected a whole number, got ${value}`);
         if (!Number.isSafeInteger(value)) {
-          return fail(`${value} is beyond 2^53 and lost precision in JSON; send ${type.kind} values this large as strings`);
+          return fail(
+            `${value} is beyond 2^53 and lost precision in JSON; send ${type.kind} values this large as strings`,
+          );
         }
         digits = String(value);
       } else if (typeof value === 'string' && INT_TEXT.test(value.trim())) {
@@ -57,19 +61,27 @@ export function coerceValue(type: ColumnType, value: unknown): Coerced {
       if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
       else if (typeof value === 'string' && DECIMAL_TEXT.test(value.trim())) text = value.trim();
       else return fail(`expected a decimal number, got ${describe(value)}`);
-      const [whole = '', fraction = ''] = text.replace(/^[+-]/, '').replace(/[eE].*$/, '').split('.');
+      const [whole = '', fraction = ''] = text
+        .replace(/^[+-]/, '')
+        .replace(/[eE].*$/, '')
+        .split('.');
       const integerDigits = whole.replace(/^0+/, '').length;
       if (!/[eE]/.test(text) && integerDigits > type.precision - type.scale) {
-        return fail(`${text} has more than ${type.precision - type.scale} digits before the point for numeric(${type.precision},${type.scale})`);
+        return fail(
+          `${text} has more than ${type.precision - type.scale} digits before the point for numeric(${type.precision},${type.scale})`,
+        );
       }
       if (!/[eE]/.test(text) && fraction.length > type.scale) {
-        return fail(`${text} has more than ${type.scale} digits after the point for numeric(${type.precision},${type.scale}); round it before sending`);
+        return fail(
+          `${text} has more than ${type.scale} digits after the point for numeric(${type.precision},${type.scale}); round it before sending`,
+        );
       }
       return ok(text);
     }
     case 'double': {
       if (typeof value === 'number') return ok(String(value));
-      if (typeof value === 'string' && (DECIMAL_TEXT.test(value.trim()) || /^(NaN|-?Infinity)$/.test(value))) return ok(value.trim());
+      if (typeof value === 'string' && (DECIMAL_TEXT.test(value.trim()) || /^(NaN|-?Infinity)$/.test(value)))
+        return ok(value.trim());
       return fail(`expected a number, got ${describe(value)}`);
     }
     case 'boolean': {
@@ -82,14 +94,22 @@ export function coerceValue(type: ColumnType, value: unknown): Coerced {
         ? ok(value)
         : fail(`expected a date like 2026-01-31, got ${describe(value)}`);
     case 'timestamp':
-      return typeof value === 'string' && TIMESTAMP_TEXT.test(value) && !Number.isNaN(Date.parse(value.replace(' ', 'T').slice(0, 19)))
+      return typeof value === 'string' &&
+        TIMESTAMP_TEXT.test(value) &&
+        !Number.isNaN(Date.parse(value.replace(' ', 'T').slice(0, 19)))
         ? ok(value)
         : fail(`expected a timestamp like 2026-01-31T12:00:00.123456 (no zone), got ${describe(value)}`);
     case 'timestamptz':
-      if (typeof value === 'string' && TIMESTAMPTZ_TEXT.test(value) && !Number.isNaN(Date.parse(value.slice(0, 10)))) {
+      if (
+        typeof value === 'string' &&
+        TIMESTAMPTZ_TEXT.test(value) &&
+        !Number.isNaN(Date.parse(value.slice(0, 10)))
+      ) {
         return ok(value);
       }
-      return fail(`expected a timestamp with a zone like 2026-01-31T12:00:00.123456Z, got ${describe(value)}`);
+      return fail(
+        `expected a timestamp with a zone like 2026-01-31T12:00:00.123456Z, got ${describe(value)}`,
+      );
     case 'json':
       return ok(JSON.stringify(value));
   }

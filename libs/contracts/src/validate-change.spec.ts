@@ -7,7 +7,15 @@ const config = parseConfig({
   tables: [
     {
       name: 'public.sales',
-      columns: { id: 'bigint', qty: 'integer', price: 'numeric(10,2)', note: 'varchar(5)', at: 'timestamptz', meta: 'json', ver: 'bigint' },
+      columns: {
+        id: 'bigint',
+        qty: 'integer',
+        price: 'numeric(10,2)',
+        note: 'varchar(5)',
+        at: 'timestamptz',
+        meta: 'json',
+        ver: 'bigint',
+      },
       primaryKey: ['id'],
       version: 'ver',
     },
@@ -29,33 +37,74 @@ describe('validateChange', () => {
     const change = validateChange(config, {
       table: 'public.sales',
       op: 'upsert',
-      row: { id: '9007199254740993', qty: 3, price: '12.50', note: '', at: '2026-01-01T00:00:00.123456+02:00', meta: { a: [1] } },
+      row: {
+        id: '9007199254740993',
+        qty: 3,
+        price: '12.50',
+        note: '',
+        at: '2026-01-01T00:00:00.123456+02:00',
+        meta: { a: [1] },
+      },
       version: 7,
     });
     expect(change).toEqual({
       table: 'public.sales',
       op: 'upsert',
-      values: { id: '9007199254740993', qty: '3', price: '12.50', note: '', at: '2026-01-01T00:00:00.123456+02:00', meta: '{"a":[1]}', ver: '7' },
+      values: {
+        id: '9007199254740993',
+        qty: '3',
+        price: '12.50',
+        note: '',
+        at: '2026-01-01T00:00:00.123456+02:00',
+        meta: '{"a":[1]}',
+        ver: '7',
+      },
       version: '7',
     });
   });
 
   it('keeps only the key for deletes', () => {
-    expect(validateChange(config, { table: 'public.sales', op: 'delete', key: { id: 1 }, version: 2 }).values).toEqual({ id: '1', ver: '2' });
+    expect(
+      validateChange(config, { table: 'public.sales', op: 'delete', key: { id: 1 }, version: 2 }).values,
+    ).toEqual({ id: '1', ver: '2' });
   });
 
   it.each([
     ['an unknown table', { table: 'public.nope', op: 'upsert', row: {} }, ['UNKNOWN_TABLE']],
     ['an invalid op', { table: 'public.sales', op: 'merge', row: {} }, ['INVALID_OP']],
     ['a missing key', { table: 'public.sales', op: 'upsert', row: { qty: 1 }, version: 1 }, ['MISSING_KEY']],
-    ['a wrong type', { table: 'public.sales', op: 'upsert', row: { id: 1, qty: 'many' }, version: 1 }, ['INVALID_VALUE']],
-    ['an unknown column', { table: 'public.sales', op: 'upsert', row: { id: 1, colour: 'red' }, version: 1 }, ['UNKNOWN_COLUMN']],
-    ['a lossy bigint', { table: 'public.sales', op: 'upsert', row: { id: 2 ** 60 }, version: 1 }, ['INVALID_VALUE']],
-    ['too many decimals', { table: 'public.sales', op: 'upsert', row: { id: 1, price: '1.234' }, version: 1 }, ['INVALID_VALUE']],
-    ['a too long varchar', { table: 'public.sales', op: 'upsert', row: { id: 1, note: 'ééé' }, version: 1 }, ['INVALID_VALUE']],
+    [
+      'a wrong type',
+      { table: 'public.sales', op: 'upsert', row: { id: 1, qty: 'many' }, version: 1 },
+      ['INVALID_VALUE'],
+    ],
+    [
+      'an unknown column',
+      { table: 'public.sales', op: 'upsert', row: { id: 1, colour: 'red' }, version: 1 },
+      ['UNKNOWN_COLUMN'],
+    ],
+    [
+      'a lossy bigint',
+      { table: 'public.sales', op: 'upsert', row: { id: 2 ** 60 }, version: 1 },
+      ['INVALID_VALUE'],
+    ],
+    [
+      'too many decimals',
+      { table: 'public.sales', op: 'upsert', row: { id: 1, price: '1.234' }, version: 1 },
+      ['INVALID_VALUE'],
+    ],
+    [
+      'a too long varchar',
+      { table: 'public.sales', op: 'upsert', row: { id: 1, note: 'ééé' }, version: 1 },
+      ['INVALID_VALUE'],
+    ],
     ['a missing version', { table: 'public.sales', op: 'upsert', row: { id: 1 } }, ['INVALID_VERSION']],
     ['a delete on an append table', { table: 'public.clicks', op: 'delete', key: {} }, ['INVALID_OP']],
-    ['a timestamp without zone', { table: 'public.sales', op: 'upsert', row: { id: 1, at: '2026-01-01 00:00' }, version: 1 }, ['INVALID_VALUE']],
+    [
+      'a timestamp without zone',
+      { table: 'public.sales', op: 'upsert', row: { id: 1, at: '2026-01-01 00:00' }, version: 1 },
+      ['INVALID_VALUE'],
+    ],
   ])('rejects %s', (_what, raw, expected) => {
     expect(codes(raw)).toEqual(expected);
   });

@@ -12,7 +12,9 @@ export function parseChangeJson(config: TablelaneConfig, text: string): Canonica
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ChangeRejected([{ code: 'MALFORMED_JSON', message: `not valid JSON: ${(error as Error).message}` }]);
+    throw new ChangeRejected([
+      { code: 'MALFORMED_JSON', message: `not valid JSON: ${(error as Error).message}` },
+    ]);
   }
   return validateChange(config, raw);
 }
@@ -24,30 +26,55 @@ export function parseChangeJson(config: TablelaneConfig, text: string): Canonica
  */
 export function validateChange(config: TablelaneConfig, raw: unknown): CanonicalChange {
   if (!isObject(raw)) {
-    throw new ChangeRejected([{ code: 'NOT_AN_OBJECT', message: 'a change event must be a JSON object with table and op' }]);
+    throw new ChangeRejected([
+      { code: 'NOT_AN_OBJECT', message: 'a change event must be a JSON object with table and op' },
+    ]);
   }
   const contract = typeof raw.table === 'string' ? findTable(config, raw.table) : undefined;
   if (!contract) {
     throw new ChangeRejected([
-      { code: 'UNKNOWN_TABLE', field: 'table', message: `table ${JSON.stringify(raw.table)} is not declared in the table contracts` },
+      {
+        code: 'UNKNOWN_TABLE',
+        field: 'table',
+        message: `table ${JSON.stringify(raw.table)} is not declared in the table contracts`,
+      },
     ]);
   }
   const issues: ChangeIssue[] = [];
   const op = raw.op;
   if (op !== 'upsert' && op !== 'delete') {
-    throw new ChangeRejected([{ code: 'INVALID_OP', field: 'op', message: `op must be "upsert" or "delete", not ${JSON.stringify(op)}` }]);
+    throw new ChangeRejected([
+      {
+        code: 'INVALID_OP',
+        field: 'op',
+        message: `op must be "upsert" or "delete", not ${JSON.stringify(op)}`,
+      },
+    ]);
   }
   if (contract.mode === 'append' && op === 'delete') {
-    throw new ChangeRejected([{ code: 'INVALID_OP', field: 'op', message: `table ${contract.name} is append-only; it takes upserts only` }]);
+    throw new ChangeRejected([
+      {
+        code: 'INVALID_OP',
+        field: 'op',
+        message: `table ${contract.name} is append-only; it takes upserts only`,
+      },
+    ]);
   }
   const field = op === 'upsert' ? 'row' : 'key';
   const input = raw[field];
   if (!isObject(input)) {
-    throw new ChangeRejected([{ code: 'NOT_AN_OBJECT', field, message: `a${op === 'upsert' ? 'n upsert' : ' delete'} needs "${field}" as a JSON object` }]);
+    throw new ChangeRejected([
+      {
+        code: 'NOT_AN_OBJECT',
+        field,
+        message: `a${op === 'upsert' ? 'n upsert' : ' delete'} needs "${field}" as a JSON object`,
+      },
+    ]);
   }
 
   const values: Record<string, string | null> = {};
-  const wanted = op === 'upsert' ? contract.columns : contract.columns.filter((c) => contract.primaryKey.includes(c.name));
+  const wanted =
+    op === 'upsert' ? contract.columns : contract.columns.filter((c) => contract.primaryKey.includes(c.name));
   for (const name of Object.keys(input)) {
     if (!wanted.some((c) => c.name === name)) {
       issues.push({
@@ -60,14 +87,22 @@ export function validateChange(config: TablelaneConfig, raw: unknown): Canonical
   for (const column of wanted) {
     const coerced = coerceValue(column.type, input[column.name]);
     if (!coerced.ok) {
-      issues.push({ code: 'INVALID_VALUE', field: `${field}.${column.name}`, message: `${field}.${column.name} ${coerced.reason}` });
+      issues.push({
+        code: 'INVALID_VALUE',
+        field: `${field}.${column.name}`,
+        message: `${field}.${column.name} ${coerced.reason}`,
+      });
     } else {
       values[column.name] = coerced.value;
     }
   }
   for (const key of contract.primaryKey) {
     if (input[key] === undefined || input[key] === null) {
-      issues.push({ code: 'MISSING_KEY', field: `${field}.${key}`, message: `${field}.${key} is part of the primary key of ${contract.name} and must be set` });
+      issues.push({
+        code: 'MISSING_KEY',
+        field: `${field}.${key}`,
+        message: `${field}.${key} is part of the primary key of ${contract.name} and must be set`,
+      });
     }
   }
 
@@ -80,7 +115,12 @@ export function validateChange(config: TablelaneConfig, raw: unknown): Canonical
   return change;
 }
 
-function versionOf(contract: TableContract, eventVersion: unknown, values: Record<string, string | null>, issues: ChangeIssue[]): string | undefined {
+function versionOf(
+  contract: TableContract,
+  eventVersion: unknown,
+  values: Record<string, string | null>,
+  issues: ChangeIssue[],
+): string | undefined {
   if (!contract.version) return undefined;
   const column = contract.columns.find((c) => c.name === contract.version)!;
   if (eventVersion !== undefined && eventVersion !== null) {

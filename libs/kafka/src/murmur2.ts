@@ -39,7 +39,9 @@ export function partitionForKey(key: string, partitions: number): number {
 export function laneOf(table: { name: string; lane?: number }, partitions: number): number {
   if (table.lane !== undefined) {
     if (table.lane >= partitions) {
-      throw new Error(`table ${table.name} is pinned to lane ${table.lane} but the changes topic has only ${partitions} partitions`);
+      throw new Error(
+        `table ${table.name} is pinned to lane ${table.lane} but the changes topic has only ${partitions} partitions`,
+      );
     }
     return table.lane;
   }

@@ -13,7 +13,16 @@ export function createLogger(app: string): Logger {
     base: { app },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['*.password', '*.secretAccessKey', '*.apiKey', '*.authorization', 'password', 'secretAccessKey', 'apiKey', 'authorization'],
+      paths: [
+        '*.password',
+        '*.secretAccessKey',
+        '*.apiKey',
+        '*.authorization',
+        'password',
+        'secretAccessKey',
+        'apiKey',
+        'authorization',
+      ],
       censor: '***',
     },
   });

@@ -32,7 +32,9 @@ export class S3ObjectStore implements ObjectStore {
   ) {}
 
   async put(key: string, body: Buffer): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'text/csv' }));
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'text/csv' }),
+    );
   }
 
   async get(key: string): Promise<Readable> {

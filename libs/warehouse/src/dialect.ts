@@ -19,7 +19,13 @@ export interface Dialect {
   createCheckpointTable(stateSchema: string, contract: TableContract): string;
   createTombstoneTable(stateSchema: string, contract: TableContract): string;
   initCheckpoint(stateSchema: string, contract: TableContract, topic: string, partition: number): Query;
-  claimCheckpoint(stateSchema: string, contract: TableContract, topic: string, partition: number, owner: string): Query;
+  claimCheckpoint(
+    stateSchema: string,
+    contract: TableContract,
+    topic: string,
+    partition: number,
+    owner: string,
+  ): Query;
   advanceCheckpoint(stateSchema: string, contract: TableContract, cas: CheckpointAdvance): Query;
   readCheckpoints(stateSchema: string, contract: TableContract): string;
   createStagingTable(contract: TableContract): string;

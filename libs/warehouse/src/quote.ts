@@ -6,7 +6,9 @@ import { isIdentifier } from '@app/config';
  */
 export function quoteIdent(name: string): string {
   if (!isIdentifier(name) && !/^[a-z_][a-z0-9_]*$/.test(name)) {
-    throw new Error(`refusing to quote identifier ${JSON.stringify(name)}: identifiers come from table contracts only`);
+    throw new Error(
+      `refusing to quote identifier ${JSON.stringify(name)}: identifiers come from table contracts only`,
+    );
   }
   return `"${name}"`;
 }

@@ -14,7 +14,13 @@ export interface DeadLetterSource {
  * Sends a refused change to the dead-letter topic with its original bytes and headers that
  * say where it came from and why. Awaited before the lane moves past it, so it is never lost.
  */
-export async function sendDeadLetter(producer: Producer, dlqTopic: string, source: DeadLetterSource, rejection: ChangeRejected, stage: string): Promise<void> {
+export async function sendDeadLetter(
+  producer: Producer,
+  dlqTopic: string,
+  source: DeadLetterSource,
+  rejection: ChangeRejected,
+  stage: string,
+): Promise<void> {
   await producer.send({
     topic: dlqTopic,
     acks: -1,

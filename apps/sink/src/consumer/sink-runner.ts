@@ -2,7 +2,14 @@ import { findTable, type TableContract, type TablelaneConfig } from '@app/config
 import { ChangeRejected, parseChangeJson } from '@app/contracts';
 import type { Logger } from '@app/observability';
 import { FencedError, errorCode, type Destination } from '@app/warehouse';
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  Partitioners,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
 import type { BatchStager } from '../flush/batch-stager';
 import { hitFaultPoint } from '../flush/fault-points';
 import { withRetry } from '../flush/retry';
@@ -73,7 +80,11 @@ export class SinkRunner {
     for (const contract of config.tables) {
       await withRetry(() => destination.prepareTable(contract), {
         shouldContinue: () => true,
-        onRetry: (error, attempt, delayMs) => logger.warn({ table: contract.name, attempt, delayMs, err: error }, 'preparing table failed; retrying'),
+        onRetry: (error, attempt, delayMs) =>
+          logger.warn(
+            { table: contract.name, attempt, delayMs, err: error },
+            'preparing table failed; retrying',
+          ),
       });
     }
     await this.dlq.connect();
@@ -85,7 +96,10 @@ export class SinkRunner {
     this.consumer.on(REBALANCING, () => this.newGeneration('rebalancing'));
     this.consumer.on(GROUP_JOIN, (event) => {
       this.newGeneration('joined');
-      logger.info({ assignment: event.payload.memberAssignment, generation: this.generation }, 'joined the sink group');
+      logger.info(
+        { assignment: event.payload.memberAssignment, generation: this.generation },
+        'joined the sink group',
+      );
     });
     this.running = true;
     await this.consumer.run({
@@ -134,7 +148,10 @@ export class SinkRunner {
     this.generation++;
     this.lanes = new Map();
     this.fencedPartitions = new Set();
-    this.o.logger.info({ generation: this.generation, reason }, 'lane buffers dropped for a new group generation');
+    this.o.logger.info(
+      { generation: this.generation, reason },
+      'lane buffers dropped for a new group generation',
+    );
     if (this.running) this.consumer.resume([{ topic: this.o.config.topics.changes }]);
   }
 
@@ -144,7 +161,13 @@ export class SinkRunner {
     return work;
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     const { partition, topic } = batch;
     if (this.fencedPartitions.has(partition)) return;
     let lane = this.lanes.get(partition);
@@ -181,9 +204,24 @@ export class SinkRunner {
       }
     } catch (error) {
       if (!(error instanceof ChangeRejected)) throw error;
-      await sendDeadLetter(this.dlq, this.o.config.topics.dlq, { topic: lane.topic, partition: lane.partition, offset: message.offset, key: message.key, value: message.value }, error, 'sink');
+      await sendDeadLetter(
+        this.dlq,
+        this.o.config.topics.dlq,
+        {
+          topic: lane.topic,
+          partition: lane.partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+        },
+        error,
+        'sink',
+      );
       this.o.metrics.deadLetters.inc({ code: error.code });
-      this.o.logger.warn({ partition: lane.partition, offset: message.offset, code: error.code, reason: error.message }, 'change refused; sent to the dead-letter topic');
+      this.o.logger.warn(
+        { partition: lane.partition, offset: message.offset, code: error.code, reason: error.message },
+        'change refused; sent to the dead-letter topic',
+      );
     }
     lane.lastOffset = offset;
   }
@@ -191,14 +229,23 @@ export class SinkRunner {
   private async tableLane(lane: Lane, contract: TableContract): Promise<TableLane> {
     const existing = lane.tables.get(contract.name);
     if (existing) return existing;
-    const claim = await withRetry(() => this.o.destination.claimLane(contract, lane.topic, lane.partition, this.o.ownerId), {
-      shouldContinue: () => lane.generation === this.generation,
-      onRetry: (error, attempt, delayMs, code) => {
-        this.o.metrics.retries.inc({ table: contract.name, code });
-        this.o.logger.warn({ table: contract.name, partition: lane.partition, attempt, delayMs, code, err: error }, 'claiming lane failed; retrying');
+    const claim = await withRetry(
+      () => this.o.destination.claimLane(contract, lane.topic, lane.partition, this.o.ownerId),
+      {
+        shouldContinue: () => lane.generation === this.generation,
+        onRetry: (error, attempt, delayMs, code) => {
+          this.o.metrics.retries.inc({ table: contract.name, code });
+          this.o.logger.warn(
+            { table: contract.name, partition: lane.partition, attempt, delayMs, code, err: error },
+            'claiming lane failed; retrying',
+          );
+        },
       },
-    });
-    this.o.logger.info({ table: contract.name, partition: lane.partition, checkpoint: claim.lastOffset, epoch: claim.epoch }, 'lane claimed');
+    );
+    this.o.logger.info(
+      { table: contract.name, partition: lane.partition, checkpoint: claim.lastOffset, epoch: claim.epoch },
+      'lane claimed',
+    );
     const table: TableLane = { contract, claim, buffer: [], bytes: 0 };
     lane.tables.set(contract.name, table);
     return table;
@@ -208,7 +255,10 @@ export class SinkRunner {
     const now = Date.now();
     for (const lane of this.lanes.values()) {
       const oldest = lane.oldestReceivedAt;
-      this.o.metrics.laneOldestSeconds.set({ partition: String(lane.partition) }, oldest === undefined ? 0 : (now - oldest) / 1000);
+      this.o.metrics.laneOldestSeconds.set(
+        { partition: String(lane.partition) },
+        oldest === undefined ? 0 : (now - oldest) / 1000,
+      );
       if (!lane.flushing && lane.isDue(now)) void this.track(this.flushLane(lane));
     }
   }
@@ -235,20 +285,43 @@ export class SinkRunner {
       });
   }
 
-  private async flushTable(lane: Lane, table: TableLane, changes: TableLane['buffer'], upTo: number): Promise<void> {
+  private async flushTable(
+    lane: Lane,
+    table: TableLane,
+    changes: TableLane['buffer'],
+    upTo: number,
+  ): Promise<void> {
     const { contract } = table;
     const started = Date.now();
     const rows = reduceBatch(contract, changes);
     await withRetry(
       async () => {
-        const staged = await this.o.stager.stage(contract, lane.topic, lane.partition, changes[0]!.offset, upTo, rows);
-        await this.o.destination.applyBatch({ contract, topic: lane.topic, partition: lane.partition, claim: table.claim, nextOffset: upTo, rowCount: rows.length, ...staged });
+        const staged = await this.o.stager.stage(
+          contract,
+          lane.topic,
+          lane.partition,
+          changes[0]!.offset,
+          upTo,
+          rows,
+        );
+        await this.o.destination.applyBatch({
+          contract,
+          topic: lane.topic,
+          partition: lane.partition,
+          claim: table.claim,
+          nextOffset: upTo,
+          rowCount: rows.length,
+          ...staged,
+        });
       },
       {
         shouldContinue: () => lane.generation === this.generation && this.running,
         onRetry: (error, attempt, delayMs, code) => {
           this.o.metrics.retries.inc({ table: contract.name, code });
-          this.o.logger.warn({ table: contract.name, partition: lane.partition, attempt, delayMs, code, err: error }, 'flush failed; retrying');
+          this.o.logger.warn(
+            { table: contract.name, partition: lane.partition, attempt, delayMs, code, err: error },
+            'flush failed; retrying',
+          );
         },
       },
     );
@@ -260,8 +333,20 @@ export class SinkRunner {
     this.o.metrics.batchRows.observe(labels, changes.length);
     this.o.metrics.flushSeconds.observe(labels, seconds);
     const committedAt = Date.now();
-    for (const { change } of changes) if (change.ts) this.o.metrics.endToEndSeconds.observe(labels, Math.max(0, committedAt - change.ts) / 1000);
-    this.o.logger.debug({ table: contract.name, partition: lane.partition, offset: upTo, changes: changes.length, rows: rows.length, seconds }, 'batch committed');
+    for (const { change } of changes)
+      if (change.ts)
+        this.o.metrics.endToEndSeconds.observe(labels, Math.max(0, committedAt - change.ts) / 1000);
+    this.o.logger.debug(
+      {
+        table: contract.name,
+        partition: lane.partition,
+        offset: upTo,
+        changes: changes.length,
+        rows: rows.length,
+        seconds,
+      },
+      'batch committed',
+    );
   }
 
   private async commitLane(lane: Lane, upTo: number): Promise<void> {
@@ -270,11 +355,16 @@ export class SinkRunner {
     try {
       // Offsets are committed only after every table of the flush is durable in the warehouse:
       // a crash before this line re-reads changes that the checkpoints then skip.
-      await this.consumer.commitOffsets([{ topic: lane.topic, partition: lane.partition, offset: String(upTo + 1) }]);
+      await this.consumer.commitOffsets([
+        { topic: lane.topic, partition: lane.partition, offset: String(upTo + 1) },
+      ]);
       lane.committedOffset = upTo + 1;
     } catch (error) {
       // Safe to leave: the warehouse checkpoint already records the batch.
-      this.o.logger.warn({ partition: lane.partition, offset: upTo + 1, code: errorCode(error), err: error }, 'offset commit failed; the checkpoint covers it');
+      this.o.logger.warn(
+        { partition: lane.partition, offset: upTo + 1, code: errorCode(error), err: error },
+        'offset commit failed; the checkpoint covers it',
+      );
     }
   }
 
@@ -287,7 +377,10 @@ export class SinkRunner {
       if (this.lanes.get(lane.partition) === lane) this.lanes.delete(lane.partition);
       this.consumer.pause([{ topic: lane.topic, partitions: [lane.partition] }]);
       for (const { table } of drained) this.o.metrics.fenced.inc({ table: table.contract.name });
-      this.o.logger.warn({ partition: lane.partition, err: error }, 'lane fenced by a newer owner; buffers dropped');
+      this.o.logger.warn(
+        { partition: lane.partition, err: error },
+        'lane fenced by a newer owner; buffers dropped',
+      );
       return;
     }
     // Keep the changes: put them back in front of anything buffered since, and try again at
@@ -296,7 +389,10 @@ export class SinkRunner {
       table.buffer = [...changes, ...table.buffer];
       table.bytes = table.buffer.reduce((sum, c) => sum + c.bytes, 0);
     }
-    this.o.logger.error({ partition: lane.partition, code: errorCode(error), err: error }, 'flush failed; changes kept for the next attempt');
+    this.o.logger.error(
+      { partition: lane.partition, code: errorCode(error), err: error },
+      'flush failed; changes kept for the next attempt',
+    );
   }
 
   private bufferedBytes(): number {
@@ -313,7 +409,10 @@ export class SinkRunner {
     this.paused = true;
     this.o.metrics.paused.set(1);
     const topic = this.o.config.topics.changes;
-    this.o.logger.warn({ bufferedBytes: buffered, limit: this.o.config.maxBufferedBytes }, 'memory limit reached; pausing consumption until a flush');
+    this.o.logger.warn(
+      { bufferedBytes: buffered, limit: this.o.config.maxBufferedBytes },
+      'memory limit reached; pausing consumption until a flush',
+    );
     this.consumer.pause([{ topic }]);
     try {
       await Promise.all([...this.lanes.values()].map((lane) => this.flushLane(lane)));

@@ -20,10 +20,24 @@ export class BatchStager {
     private readonly prefix: string,
   ) {}
 
-  async stage(contract: TableContract, topic: string, partition: number, firstOffset: number, lastOffset: number, rows: StagedRow[]): Promise<StagedFile> {
+  async stage(
+    contract: TableContract,
+    topic: string,
+    partition: number,
+    firstOffset: number,
+    lastOffset: number,
+    rows: StagedRow[],
+  ): Promise<StagedFile> {
     const body = encodeCsv(rows);
     if (!this.store) return { openStagedData: async () => Readable.from([body]), bytes: body.length };
-    const key = stagingKey(this.prefix, contract.name, topic, partition, String(firstOffset), String(lastOffset));
+    const key = stagingKey(
+      this.prefix,
+      contract.name,
+      topic,
+      partition,
+      String(firstOffset),
+      String(lastOffset),
+    );
     await this.store.put(key, body);
     hitFaultPoint('after-stage');
     const store = this.store;

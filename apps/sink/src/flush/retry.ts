@@ -8,7 +8,11 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 10_000 };
 
 /** Full jitter (a random delay up to the exponential cap) keeps retrying lanes from stampeding. */
-export function backoffDelay(attempt: number, policy: RetryPolicy = DEFAULT_RETRY, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  random = Math.random,
+): number {
   const cap = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** attempt);
   return Math.round(cap / 2 + random() * (cap / 2));
 }
@@ -25,14 +29,24 @@ export interface RetryHooks {
  * without limit, because giving up would mean dropping changes; others retry a few times in
  * case the cause is outside (a missing bucket being created, a table being restored).
  */
-export async function withRetry<T>(work: () => Promise<T>, hooks: RetryHooks, policy: RetryPolicy = DEFAULT_RETRY, permanentAttempts = 5): Promise<T> {
+export async function withRetry<T>(
+  work: () => Promise<T>,
+  hooks: RetryHooks,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  permanentAttempts = 5,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await work();
     } catch (error) {
       const transient = isTransient(error);
       const known = error instanceof Error && 'retriable' in error;
-      if ((known && !transient) || (!transient && attempt + 1 >= permanentAttempts) || !hooks.shouldContinue()) throw error;
+      if (
+        (known && !transient) ||
+        (!transient && attempt + 1 >= permanentAttempts) ||
+        !hooks.shouldContinue()
+      )
+        throw error;
       const delay = backoffDelay(attempt, policy);
       hooks.onRetry(error, attempt + 1, delay, errorCode(error));
       await new Promise((resolve) => setTimeout(resolve, delay));

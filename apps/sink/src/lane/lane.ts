@@ -59,7 +59,8 @@ export class Lane {
       const first = table.buffer[0];
       if (!first) continue;
       const { maxRows, maxBytes, maxAgeMs } = table.contract.flush;
-      if (table.buffer.length >= maxRows || table.bytes >= maxBytes || now - first.receivedAt >= maxAgeMs) return true;
+      if (table.buffer.length >= maxRows || table.bytes >= maxBytes || now - first.receivedAt >= maxAgeMs)
+        return true;
     }
     return false;
   }

@@ -6,7 +6,12 @@ import { reduceBatch } from './reduce-batch';
 
 const config = parseConfig({
   tables: [
-    { name: 'public.v', columns: { id: 'bigint', val: 'text', ver: 'bigint' }, primaryKey: ['id'], version: 'ver' },
+    {
+      name: 'public.v',
+      columns: { id: 'bigint', val: 'text', ver: 'bigint' },
+      primaryKey: ['id'],
+      version: 'ver',
+    },
     { name: 'public.u', columns: { id: 'bigint', val: 'text' }, primaryKey: ['id'] },
     { name: 'public.a', mode: 'append', columns: { val: 'text' } },
   ],
@@ -14,7 +19,12 @@ const config = parseConfig({
 const [versioned, unversioned, append] = config.tables as [never, never, never];
 
 let offset = 0;
-const change = (raw: object): BufferedChange => ({ offset: offset++, change: validateChange(config, raw), bytes: 1, receivedAt: 0 });
+const change = (raw: object): BufferedChange => ({
+  offset: offset++,
+  change: validateChange(config, raw),
+  bytes: 1,
+  receivedAt: 0,
+});
 
 describe('reduceBatch', () => {
   it('keeps the highest version per key, whatever the lane order', () => {
@@ -53,7 +63,10 @@ describe('reduceBatch', () => {
   });
 
   it('keeps every change of an append table', () => {
-    const rows = reduceBatch(append, [change({ table: 'public.a', op: 'upsert', row: { val: 'x' } }), change({ table: 'public.a', op: 'upsert', row: { val: 'x' } })]);
+    const rows = reduceBatch(append, [
+      change({ table: 'public.a', op: 'upsert', row: { val: 'x' } }),
+      change({ table: 'public.a', op: 'upsert', row: { val: 'x' } }),
+    ]);
     expect(rows).toHaveLength(2);
   });
 });

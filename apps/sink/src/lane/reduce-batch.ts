@@ -16,7 +16,9 @@ export function reduceBatch(contract: TableContract, changes: BufferedChange[]):
   });
   if (contract.mode === 'append') return changes.map(toRow);
 
-  const versionType = contract.version ? contract.columns.find((c) => c.name === contract.version)!.type : undefined;
+  const versionType = contract.version
+    ? contract.columns.find((c) => c.name === contract.version)!.type
+    : undefined;
   const winners = new Map<string, BufferedChange>();
   for (const candidate of changes) {
     const key = JSON.stringify(contract.primaryKey.map((k) => candidate.change.values[k]));

@@ -3,10 +3,30 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The sink's Prometheus metrics; names and units follow Prometheus conventions. */
 export class SinkMetrics {
   readonly registry = new Registry();
-  readonly changesConsumed = new Counter({ name: 'tablelane_sink_changes_consumed_total', help: 'Changes read from the changes topic', labelNames: ['table'], registers: [this.registry] });
-  readonly changesSkipped = new Counter({ name: 'tablelane_sink_changes_skipped_total', help: 'Changes skipped because their checkpoint shows them applied', labelNames: ['table'], registers: [this.registry] });
-  readonly rowsMerged = new Counter({ name: 'tablelane_sink_rows_merged_total', help: 'Reduced rows merged into the warehouse', labelNames: ['table'], registers: [this.registry] });
-  readonly flushes = new Counter({ name: 'tablelane_sink_flushes_total', help: 'Table batches committed', labelNames: ['table'], registers: [this.registry] });
+  readonly changesConsumed = new Counter({
+    name: 'tablelane_sink_changes_consumed_total',
+    help: 'Changes read from the changes topic',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly changesSkipped = new Counter({
+    name: 'tablelane_sink_changes_skipped_total',
+    help: 'Changes skipped because their checkpoint shows them applied',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly rowsMerged = new Counter({
+    name: 'tablelane_sink_rows_merged_total',
+    help: 'Reduced rows merged into the warehouse',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly flushes = new Counter({
+    name: 'tablelane_sink_flushes_total',
+    help: 'Table batches committed',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
   readonly flushSeconds = new Histogram({
     name: 'tablelane_sink_flush_duration_seconds',
     help: 'Time to stage, load, merge and checkpoint one table batch',
@@ -28,11 +48,34 @@ export class SinkMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60],
     registers: [this.registry],
   });
-  readonly retries = new Counter({ name: 'tablelane_sink_retries_total', help: 'Flush attempts retried, by error code', labelNames: ['table', 'code'], registers: [this.registry] });
-  readonly deadLetters = new Counter({ name: 'tablelane_sink_dead_letters_total', help: 'Changes sent to the dead-letter topic', labelNames: ['code'], registers: [this.registry] });
-  readonly fenced = new Counter({ name: 'tablelane_sink_fenced_total', help: 'Batches rejected because another owner holds the lane', labelNames: ['table'], registers: [this.registry] });
-  readonly bufferedBytes = new Gauge({ name: 'tablelane_sink_buffered_bytes', help: 'Bytes of changes buffered across all lanes', registers: [this.registry] });
-  readonly paused = new Gauge({ name: 'tablelane_sink_backpressure_paused', help: '1 while consumption is paused for memory', registers: [this.registry] });
+  readonly retries = new Counter({
+    name: 'tablelane_sink_retries_total',
+    help: 'Flush attempts retried, by error code',
+    labelNames: ['table', 'code'],
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'tablelane_sink_dead_letters_total',
+    help: 'Changes sent to the dead-letter topic',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+  readonly fenced = new Counter({
+    name: 'tablelane_sink_fenced_total',
+    help: 'Batches rejected because another owner holds the lane',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly bufferedBytes = new Gauge({
+    name: 'tablelane_sink_buffered_bytes',
+    help: 'Bytes of changes buffered across all lanes',
+    registers: [this.registry],
+  });
+  readonly paused = new Gauge({
+    name: 'tablelane_sink_backpressure_paused',
+    help: '1 while consumption is paused for memory',
+    registers: [this.registry],
+  });
   readonly laneOldestSeconds = new Gauge({
     name: 'tablelane_lane_oldest_unflushed_seconds',
     help: 'Age of the oldest unflushed change per lane (seconds behind)',

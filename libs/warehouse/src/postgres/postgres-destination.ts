@@ -45,7 +45,11 @@ export class PostgresDestination implements Destination {
       await client.query(this.dialect.createTargetTable(contract));
     });
     const listed = this.dialect.listColumns(contract);
-    const existing = new Set((await this.pool.query<{ column_name: string }>(listed.text, listed.values)).rows.map((r) => r.column_name));
+    const existing = new Set(
+      (await this.pool.query<{ column_name: string }>(listed.text, listed.values)).rows.map(
+        (r) => r.column_name,
+      ),
+    );
     for (const column of contract.columns.filter((c) => !existing.has(c.name))) {
       // Adding a nullable column is safe: the sink is the table's only writer, and the short
       // lock timeout keeps the ALTER from queueing in front of readers.
@@ -53,13 +57,19 @@ export class PostgresDestination implements Destination {
     }
   }
 
-  async claimLane(contract: TableContract, topic: string, partition: number, owner: string): Promise<LaneClaim> {
+  async claimLane(
+    contract: TableContract,
+    topic: string,
+    partition: number,
+    owner: string,
+  ): Promise<LaneClaim> {
     const { stateSchema } = this.options;
     return this.inTransaction(async (client) => {
       const init = this.dialect.initCheckpoint(stateSchema, contract, topic, partition);
       await client.query(init.text, init.values);
       const claim = this.dialect.claimCheckpoint(stateSchema, contract, topic, partition, owner);
-      const row = (await client.query<{ last_offset: string; epoch: string }>(claim.text, claim.values)).rows[0]!;
+      const row = (await client.query<{ last_offset: string; epoch: string }>(claim.text, claim.values))
+        .rows[0]!;
       return { lastOffset: Number(row.last_offset), epoch: Number(row.epoch) };
     });
   }
@@ -86,10 +96,12 @@ export class PostgresDestination implements Destination {
       await client.query(this.dialect.createStagingTable(contract));
       const copy = client.query(copyFrom(this.dialect.copyIntoStaging(contract)));
       await pipeline(await batch.openStagedData(), copy);
-      if (copy.rowCount !== batch.rowCount) throw new StagingCountMismatch(contract.name, batch.rowCount, copy.rowCount);
+      if (copy.rowCount !== batch.rowCount)
+        throw new StagingCountMismatch(contract.name, batch.rowCount, copy.rowCount);
       this.options.afterCopy?.();
 
-      for (const statement of this.dialect.mergeStatements(stateSchema, contract)) await client.query(statement);
+      for (const statement of this.dialect.mergeStatements(stateSchema, contract))
+        await client.query(statement);
     });
   }
 
@@ -122,7 +134,9 @@ export class PostgresDestination implements Destination {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query(this.options.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN');
+      await client.query(
+        this.options.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN',
+      );
       // Every statement of the loader waits for locks a bounded time, so it never hangs and
       // never sits in a lock queue in front of readers for long.
       await client.query(this.dialect.lockTimeout(this.options.lockTimeoutMs));

@@ -6,7 +6,14 @@ const { tables } = parseConfig({
   tables: [
     {
       name: 'public.sales',
-      columns: { salesid: 'bigint', listid: 'integer', qty: 'integer', price: 'numeric(8,2)', note: 'varchar(20)', ver: 'bigint' },
+      columns: {
+        salesid: 'bigint',
+        listid: 'integer',
+        qty: 'integer',
+        price: 'numeric(8,2)',
+        note: 'varchar(20)',
+        ver: 'bigint',
+      },
       primaryKey: ['salesid', 'listid'],
       version: 'ver',
     },
@@ -19,14 +26,24 @@ const dialect = new PostgresDialect();
 
 describe('PostgresDialect golden SQL', () => {
   it('creates schemas and target tables from contracts', () => {
-    expect(dialect.createSchema('tablelane')).toMatchInlineSnapshot(`"CREATE SCHEMA IF NOT EXISTS "tablelane""`);
-    expect(dialect.createTargetTable(sales)).toMatchInlineSnapshot(`"CREATE TABLE IF NOT EXISTS "public"."sales" ("salesid" bigint NOT NULL, "listid" integer NOT NULL, "qty" integer, "price" numeric(8,2), "note" varchar(20), "ver" bigint, PRIMARY KEY ("salesid", "listid"))"`);
-    expect(dialect.createTargetTable(users)).toMatchInlineSnapshot(`"CREATE TABLE IF NOT EXISTS "app"."users" ("id" bigint NOT NULL, "email" text, "meta" jsonb, PRIMARY KEY ("id"))"`);
-    expect(dialect.createTargetTable(clicks)).toMatchInlineSnapshot(`"CREATE TABLE IF NOT EXISTS "app"."clicks" ("at" timestamptz, "url" text)"`);
+    expect(dialect.createSchema('tablelane')).toMatchInlineSnapshot(
+      `"CREATE SCHEMA IF NOT EXISTS "tablelane""`,
+    );
+    expect(dialect.createTargetTable(sales)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "public"."sales" ("salesid" bigint NOT NULL, "listid" integer NOT NULL, "qty" integer, "price" numeric(8,2), "note" varchar(20), "ver" bigint, PRIMARY KEY ("salesid", "listid"))"`,
+    );
+    expect(dialect.createTargetTable(users)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "app"."users" ("id" bigint NOT NULL, "email" text, "meta" jsonb, PRIMARY KEY ("id"))"`,
+    );
+    expect(dialect.createTargetTable(clicks)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "app"."clicks" ("at" timestamptz, "url" text)"`,
+    );
   });
 
   it('adds a column and lists columns with parameters', () => {
-    expect(dialect.addColumn(users, { name: 'age', type: { kind: 'integer' } })).toMatchInlineSnapshot(`"ALTER TABLE "app"."users" ADD COLUMN IF NOT EXISTS "age" integer"`);
+    expect(dialect.addColumn(users, { name: 'age', type: { kind: 'integer' } })).toMatchInlineSnapshot(
+      `"ALTER TABLE "app"."users" ADD COLUMN IF NOT EXISTS "age" integer"`,
+    );
     expect(dialect.listColumns(users)).toMatchInlineSnapshot(`
       {
         "text": "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
@@ -39,8 +56,12 @@ describe('PostgresDialect golden SQL', () => {
   });
 
   it('builds per-table checkpoint and tombstone tables', () => {
-    expect(dialect.createCheckpointTable('tablelane', sales)).toMatchInlineSnapshot(`"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__ckpt" (topic varchar(249) NOT NULL, partition integer NOT NULL, last_offset bigint NOT NULL, epoch bigint NOT NULL, owner varchar(256), claimed_at timestamptz, committed_at timestamptz, PRIMARY KEY (topic, partition))"`);
-    expect(dialect.createTombstoneTable('tablelane', sales)).toMatchInlineSnapshot(`"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__tomb" ("salesid" bigint, "listid" integer, "ver" bigint)"`);
+    expect(dialect.createCheckpointTable('tablelane', sales)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__ckpt" (topic varchar(249) NOT NULL, partition integer NOT NULL, last_offset bigint NOT NULL, epoch bigint NOT NULL, owner varchar(256), claimed_at timestamptz, committed_at timestamptz, PRIMARY KEY (topic, partition))"`,
+    );
+    expect(dialect.createTombstoneTable('tablelane', sales)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__tomb" ("salesid" bigint, "listid" integer, "ver" bigint)"`,
+    );
   });
 
   it('claims and advances checkpoints as compare-and-set', () => {
@@ -53,7 +74,8 @@ describe('PostgresDialect golden SQL', () => {
         ],
       }
     `);
-    expect(dialect.claimCheckpoint('tablelane', sales, 'tablelane.changes', 3, 'sink-1')).toMatchInlineSnapshot(`
+    expect(dialect.claimCheckpoint('tablelane', sales, 'tablelane.changes', 3, 'sink-1'))
+      .toMatchInlineSnapshot(`
       {
         "text": "UPDATE "tablelane"."public__sales__ckpt" SET epoch = epoch + 1, owner = $3, claimed_at = now() WHERE topic = $1 AND partition = $2 RETURNING last_offset, epoch",
         "values": [
@@ -64,7 +86,13 @@ describe('PostgresDialect golden SQL', () => {
       }
     `);
     expect(
-      dialect.advanceCheckpoint('tablelane', sales, { topic: 'tablelane.changes', partition: 3, epoch: 4, previousOffset: 99, nextOffset: 180 }),
+      dialect.advanceCheckpoint('tablelane', sales, {
+        topic: 'tablelane.changes',
+        partition: 3,
+        epoch: 4,
+        previousOffset: 99,
+        nextOffset: 180,
+      }),
     ).toMatchInlineSnapshot(`
       {
         "text": "UPDATE "tablelane"."public__sales__ckpt" SET last_offset = $3, committed_at = now() WHERE topic = $1 AND partition = $2 AND epoch = $4 AND last_offset = $5",
@@ -77,12 +105,18 @@ describe('PostgresDialect golden SQL', () => {
         ],
       }
     `);
-    expect(dialect.readCheckpoints('tablelane', sales)).toMatchInlineSnapshot(`"SELECT topic, partition, last_offset, epoch, owner, claimed_at, committed_at FROM "tablelane"."public__sales__ckpt" ORDER BY topic, partition"`);
+    expect(dialect.readCheckpoints('tablelane', sales)).toMatchInlineSnapshot(
+      `"SELECT topic, partition, last_offset, epoch, owner, claimed_at, committed_at FROM "tablelane"."public__sales__ckpt" ORDER BY topic, partition"`,
+    );
   });
 
   it('stages and copies', () => {
-    expect(dialect.createStagingTable(sales)).toMatchInlineSnapshot(`"CREATE TEMP TABLE "tablelane_stage" ("salesid" bigint, "listid" integer, "qty" integer, "price" numeric(8,2), "note" varchar(20), "ver" bigint, "__tl_op" char(1) NOT NULL) ON COMMIT DROP"`);
-    expect(dialect.copyIntoStaging(sales)).toMatchInlineSnapshot(`"COPY "tablelane_stage" ("salesid", "listid", "qty", "price", "note", "ver", "__tl_op") FROM STDIN WITH (FORMAT csv, NULL '\\N')"`);
+    expect(dialect.createStagingTable(sales)).toMatchInlineSnapshot(
+      `"CREATE TEMP TABLE "tablelane_stage" ("salesid" bigint, "listid" integer, "qty" integer, "price" numeric(8,2), "note" varchar(20), "ver" bigint, "__tl_op" char(1) NOT NULL) ON COMMIT DROP"`,
+    );
+    expect(dialect.copyIntoStaging(sales)).toMatchInlineSnapshot(
+      `"COPY "tablelane_stage" ("salesid", "listid", "qty", "price", "note", "ver", "__tl_op") FROM STDIN WITH (FORMAT csv, NULL '\\N')"`,
+    );
   });
 
   it('merges a versioned table with a version guard and tombstones', () => {

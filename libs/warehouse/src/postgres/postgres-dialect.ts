@@ -8,7 +8,8 @@ import { postgresType } from './postgres-types';
 const target = (c: TableContract) => qualify(c.schema, c.table);
 const checkpoint = (state: string, c: TableContract) => qualify(state, stateTableName(c, 'checkpoint'));
 const tombstone = (state: string, c: TableContract) => qualify(state, stateTableName(c, 'tombstone'));
-const columnList = (columns: ColumnContract[], alias = '') => columns.map((c) => `${alias}${quoteIdent(c.name)}`).join(', ');
+const columnList = (columns: ColumnContract[], alias = '') =>
+  columns.map((c) => `${alias}${quoteIdent(c.name)}`).join(', ');
 const keyMatch = (c: TableContract, left: string, right: string) =>
   c.primaryKey.map((k) => `${left}.${quoteIdent(k)} = ${right}.${quoteIdent(k)}`).join(' AND ');
 
@@ -20,7 +21,10 @@ export class PostgresDialect implements Dialect {
   }
 
   createTargetTable(c: TableContract): string {
-    const columns = c.columns.map((col) => `${quoteIdent(col.name)} ${postgresType(col.type)}${c.primaryKey.includes(col.name) ? ' NOT NULL' : ''}`);
+    const columns = c.columns.map(
+      (col) =>
+        `${quoteIdent(col.name)} ${postgresType(col.type)}${c.primaryKey.includes(col.name) ? ' NOT NULL' : ''}`,
+    );
     if (c.primaryKey.length > 0) columns.push(`PRIMARY KEY (${c.primaryKey.map(quoteIdent).join(', ')})`);
     return `CREATE TABLE IF NOT EXISTS ${target(c)} (${columns.join(', ')})`;
   }
@@ -97,14 +101,22 @@ export class PostgresDialect implements Dialect {
     const statements: string[] = [];
     if (c.version) {
       const version = quoteIdent(c.version);
-      const keysAndVersion = columnList(c.columns.filter((col) => c.primaryKey.includes(col.name) || col.name === c.version));
+      const keysAndVersion = columnList(
+        c.columns.filter((col) => c.primaryKey.includes(col.name) || col.name === c.version),
+      );
       // The version guard: a change never overwrites a row, or undoes a delete, of a higher version.
-      statements.push(`DELETE FROM ${stage} s USING ${target(c)} t WHERE ${keyMatch(c, 't', 's')} AND t.${version} > s.${version}`);
-      statements.push(`DELETE FROM ${stage} s USING ${tombstone(state, c)} b WHERE ${keyMatch(c, 'b', 's')} AND b.${version} > s.${version}`);
+      statements.push(
+        `DELETE FROM ${stage} s USING ${target(c)} t WHERE ${keyMatch(c, 't', 's')} AND t.${version} > s.${version}`,
+      );
+      statements.push(
+        `DELETE FROM ${stage} s USING ${tombstone(state, c)} b WHERE ${keyMatch(c, 'b', 's')} AND b.${version} > s.${version}`,
+      );
       statements.push(`DELETE FROM ${target(c)} t USING ${stage} s WHERE ${keyMatch(c, 't', 's')}`);
       statements.push(`${insert} WHERE ${op} = 'u'`);
       statements.push(`DELETE FROM ${tombstone(state, c)} b USING ${stage} s WHERE ${keyMatch(c, 'b', 's')}`);
-      statements.push(`INSERT INTO ${tombstone(state, c)} (${keysAndVersion}) SELECT ${keysAndVersion} FROM ${stage} WHERE ${op} = 'd'`);
+      statements.push(
+        `INSERT INTO ${tombstone(state, c)} (${keysAndVersion}) SELECT ${keysAndVersion} FROM ${stage} WHERE ${op} = 'd'`,
+      );
       return statements;
     }
     statements.push(`DELETE FROM ${target(c)} t USING ${stage} s WHERE ${keyMatch(c, 't', 's')}`);
@@ -118,7 +130,8 @@ export class PostgresDialect implements Dialect {
   }
 
   lockTimeout(ms: number): string {
-    if (!Number.isInteger(ms) || ms <= 0) throw new Error(`lock timeout must be a positive whole number of ms, not ${ms}`);
+    if (!Number.isInteger(ms) || ms <= 0)
+      throw new Error(`lock timeout must be a positive whole number of ms, not ${ms}`);
     return `SET LOCAL lock_timeout = '${ms}ms'`;
   }
 }
