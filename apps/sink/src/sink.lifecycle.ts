@@ -14,9 +14,15 @@ export class SinkLifecycle implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.sink.runner.start();
-    this.logger.info('sink consuming');
+  /** Starts in the background: probes and the status page answer while tables are prepared. */
+  onApplicationBootstrap(): void {
+    this.sink.runner.start().then(
+      () => this.logger.info('sink consuming'),
+      (error: unknown) => {
+        this.logger.fatal({ err: error }, 'sink failed to start');
+        process.exit(1);
+      },
+    );
   }
 
   async onApplicationShutdown(signal?: string): Promise<void> {

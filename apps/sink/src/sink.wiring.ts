@@ -27,6 +27,7 @@ export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env):
     stateSchema: config.warehouse.stateSchema,
     createTables: config.warehouse.createTables,
     lockTimeoutMs: config.warehouse.lockTimeoutMs,
+    ddlLockTimeoutMs: config.warehouse.ddlLockTimeoutMs,
     isolation: env.TABLELANE_PG_ISOLATION === 'serializable' ? 'serializable' : 'read committed',
     emulateTableLevelConflicts: env.TABLELANE_TEST_TABLE_LEVEL_CONFLICTS === 'true',
     afterCopy: () => hitFaultPoint('after-copy'),

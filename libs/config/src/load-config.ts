@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { formatColumnType, parseColumnType, SUPPORTED_TYPES } from './column-type';
 import { ConfigError } from './config-error';
 import { identifierProblem, isIdentifier } from './identifier';
-import type { ColumnContract, FlushPolicy, LoadMode, TableContract } from './table-contract';
+import type { ColumnContract, FlushPolicy, LoadMode, LockPolicy, TableContract } from './table-contract';
 import type { TablelaneConfig, WarehouseKind } from './tablelane-config';
 
 /** Defaults aim at about one second from event to warehouse commit. */
@@ -66,6 +66,7 @@ export function parseConfig(raw: unknown, source = 'configuration'): TablelaneCo
   if (staging === 'direct' && kind === 'redshift')
     problems.push('warehouse.staging: direct is only possible for postgres; Redshift loads from S3');
   const lockTimeoutMs = positiveInt(wh.lockTimeoutMs ?? 2000, 'warehouse.lockTimeoutMs', problems);
+  const ddlLockTimeoutMs = positiveInt(wh.ddlLockTimeoutMs ?? 500, 'warehouse.ddlLockTimeoutMs', problems);
 
   const defaultsRaw = isObject(raw.defaults) ? raw.defaults : {};
   const defaultFlush = flushPolicy(defaultsRaw.flush, DEFAULT_FLUSH, 'defaults.flush', problems);
@@ -99,6 +100,7 @@ export function parseConfig(raw: unknown, source = 'configuration'): TablelaneCo
       createTables: wh.createTables !== false,
       staging: staging as 's3' | 'direct',
       lockTimeoutMs,
+      ddlLockTimeoutMs,
     },
     defaults: { flush: defaultFlush },
     maxBufferedBytes,
@@ -221,6 +223,7 @@ function tableContract(
   }
 
   const flush = flushPolicy(raw.flush, defaultFlush, `${where}: flush`, problems);
+  const locks = lockPolicy(raw.locks, `${where}: locks`, problems);
   if (!ok) return undefined;
   return {
     name: name as string,
@@ -232,6 +235,29 @@ function tableContract(
     mode,
     lane,
     flush,
+    locks,
+  };
+}
+
+function lockPolicy(raw: unknown, at: string, problems: string[]): LockPolicy {
+  const fallback: LockPolicy = { onTimeout: 'wait', cancelOlderThanMs: 300_000 };
+  if (raw === undefined) return fallback;
+  if (!isObject(raw)) {
+    problems.push(`${at} must be a mapping with onTimeout and cancelOlderThanMs`);
+    return fallback;
+  }
+  const onTimeout = raw.onTimeout ?? 'wait';
+  if (onTimeout !== 'wait' && onTimeout !== 'cancel-blockers' && onTimeout !== 'fail') {
+    problems.push(`${at}.onTimeout must be wait, cancel-blockers or fail, not ${JSON.stringify(onTimeout)}`);
+    return fallback;
+  }
+  return {
+    onTimeout,
+    cancelOlderThanMs: positiveInt(
+      raw.cancelOlderThanMs ?? fallback.cancelOlderThanMs,
+      `${at}.cancelOlderThanMs`,
+      problems,
+    ),
   };
 }
 

@@ -11,6 +11,16 @@ export interface FlushPolicy {
   maxAgeMs: number;
 }
 
+/**
+ * What the sink does when a flush times out waiting for a lock on the table: `wait` retries
+ * with backoff (default), `cancel-blockers` cancels blocking sessions older than
+ * `cancelOlderThanMs` (opt-in, logged loudly), `fail` stops the lane with a clear error.
+ */
+export interface LockPolicy {
+  onTimeout: 'wait' | 'cancel-blockers' | 'fail';
+  cancelOlderThanMs: number;
+}
+
 export interface ColumnContract {
   name: string;
   type: ColumnType;
@@ -33,6 +43,7 @@ export interface TableContract {
   /** Partition of the changes topic this table is pinned to, instead of the key hash. */
   lane?: number;
   flush: FlushPolicy;
+  locks: LockPolicy;
 }
 
 export function columnOf(contract: TableContract, name: string): ColumnContract {

@@ -12,6 +12,8 @@ export interface WarehouseSettings {
   staging: 's3' | 'direct';
   /** Upper bound on any lock wait of the loader, so it never queues in front of readers for long. */
   lockTimeoutMs: number;
+  /** Shorter bound for DDL (create table, add column): readers queue behind a waiting ALTER. */
+  ddlLockTimeoutMs: number;
 }
 
 export interface TopicSettings {

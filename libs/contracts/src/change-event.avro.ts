@@ -20,8 +20,18 @@ export const CHANGE_EVENT_AVRO_SCHEMA = {
     { name: 'table', type: 'string', doc: 'schema.table as declared in the table contracts' },
     { name: 'op', type: { type: 'enum', name: 'ChangeOp', symbols: ['upsert', 'delete'] } },
     { name: 'row', type: ['null', 'string'], default: null, doc: 'upsert: JSON text of the row object' },
-    { name: 'key', type: ['null', 'string'], default: null, doc: 'delete: JSON text of the primary key object' },
-    { name: 'version', type: ['null', 'string'], default: null, doc: 'version as text, exact for bigint and numeric' },
+    {
+      name: 'key',
+      type: ['null', 'string'],
+      default: null,
+      doc: 'delete: JSON text of the primary key object',
+    },
+    {
+      name: 'version',
+      type: ['null', 'string'],
+      default: null,
+      doc: 'version as text, exact for bigint and numeric',
+    },
     { name: 'id', type: ['null', 'string'], default: null, doc: 'producer-chosen event id' },
     { name: 'ts', type: ['null', 'long'], default: null, doc: 'event time in epoch milliseconds' },
   ],
@@ -71,7 +81,11 @@ export function fromAvroRecord(record: AvroChangeRecord): Record<string, unknown
       event[field] = JSON.parse(text);
     } catch (error) {
       throw new ChangeRejected([
-        { code: 'MALFORMED_JSON', field, message: `the Avro field ${field} must hold JSON text: ${(error as Error).message}` },
+        {
+          code: 'MALFORMED_JSON',
+          field,
+          message: `the Avro field ${field} must hold JSON text: ${(error as Error).message}`,
+        },
       ]);
     }
   }

@@ -16,9 +16,16 @@ export type ValueExpr =
   | { eventTime: true };
 
 export type CastTarget = 'string' | 'number' | 'boolean' | 'json' | 'timestamptz_from_epoch_ms';
-const CAST_TARGETS: readonly CastTarget[] = ['string', 'number', 'boolean', 'json', 'timestamptz_from_epoch_ms'];
+const CAST_TARGETS: readonly CastTarget[] = [
+  'string',
+  'number',
+  'boolean',
+  'json',
+  'timestamptz_from_epoch_ms',
+];
 
-export type FilterTest = { equals: Scalar } | { notEquals: Scalar } | { in: Scalar[] } | { notIn: Scalar[] } | { isNull: boolean };
+export type FilterTest =
+  { equals: Scalar } | { notEquals: Scalar } | { in: Scalar[] } | { notIn: Scalar[] } | { isNull: boolean };
 
 /** One step of a table's transform list, applied in the order written. */
 export type TransformStep =
@@ -35,13 +42,17 @@ export const NO_TRANSFORMS: TransformsByTable = new Map();
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isScalar = (v: unknown): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+const isScalar = (v: unknown): v is Scalar =>
+  v === null || ['string', 'number', 'boolean'].includes(typeof v);
 
 /**
  * Reads the `transforms:` lists of the tables in the contracts file. They live beside each
  * table contract in tablelane.yaml; parseConfig does not carry them, so they are read here.
  */
-export function loadTransforms(config: TablelaneConfig, path = process.env.TABLELANE_CONFIG ?? 'tablelane.yaml'): TransformsByTable {
+export function loadTransforms(
+  config: TablelaneConfig,
+  path = process.env.TABLELANE_CONFIG ?? 'tablelane.yaml',
+): TransformsByTable {
   return parseTransforms(parse(readFileSync(path, 'utf8')), config, path);
 }
 
@@ -49,7 +60,11 @@ export function loadTransforms(config: TablelaneConfig, path = process.env.TABLE
  * Validates the transforms of every table against its contract: a renamed-to or computed
  * column must be a column of the contract, so a transform can never invent an identifier.
  */
-export function parseTransforms(raw: unknown, config: TablelaneConfig, source = 'configuration'): TransformsByTable {
+export function parseTransforms(
+  raw: unknown,
+  config: TablelaneConfig,
+  source = 'configuration',
+): TransformsByTable {
   const result = new Map<string, TransformStep[]>();
   if (!isObject(raw) || !Array.isArray(raw.tables)) return result;
   const problems: string[] = [];
@@ -107,7 +122,9 @@ function parseStep(raw: unknown, at: string, contract: TableContract, problems: 
       }
       return Object.entries(body).flatMap(([field, to]) => {
         if (!CAST_TARGETS.includes(to as CastTarget)) {
-          problems.push(`${at}.cast: ${JSON.stringify(to)} for ${field} is not one of ${CAST_TARGETS.join(', ')}`);
+          problems.push(
+            `${at}.cast: ${JSON.stringify(to)} for ${field} is not one of ${CAST_TARGETS.join(', ')}`,
+          );
           return [];
         }
         return [{ kind: 'cast', field, to: to as CastTarget } as const];
@@ -134,7 +151,9 @@ function parseStep(raw: unknown, at: string, contract: TableContract, problems: 
       return [{ kind: 'filter', column: body.column, test }];
     }
     default:
-      problems.push(`${at}: unknown transform ${JSON.stringify(kind)}; use rename, drop, cast, compute or filter`);
+      problems.push(
+        `${at}: unknown transform ${JSON.stringify(kind)}; use rename, drop, cast, compute or filter`,
+      );
       return [];
   }
 }
@@ -161,7 +180,9 @@ function parseFilterTest(body: Raw): FilterTest | undefined {
 
 function parseExpr(raw: unknown, at: string, problems: string[]): ValueExpr | undefined {
   const fail = () => {
-    problems.push(`${at}: an expression is one of { column: name }, { value: literal }, { concat: [..] }, { lower: .. }, { upper: .. }, { coalesce: [..] }, { eventTime: true }`);
+    problems.push(
+      `${at}: an expression is one of { column: name }, { value: literal }, { concat: [..] }, { lower: .. }, { upper: .. }, { coalesce: [..] }, { eventTime: true }`,
+    );
     return undefined;
   };
   if (!isObject(raw) || Object.keys(raw).length !== 1) return fail();
@@ -199,7 +220,11 @@ export type TransformOutcome = { kind: 'keep'; event: Raw } | { kind: 'filtered'
  * and a filter on a column the key does not carry lets the delete through (deleting a row
  * that was never loaded is harmless; keeping a row that should be gone is not).
  */
-export function applyTransforms(steps: readonly TransformStep[], event: Raw, contract: TableContract): TransformOutcome {
+export function applyTransforms(
+  steps: readonly TransformStep[],
+  event: Raw,
+  contract: TableContract,
+): TransformOutcome {
   const field = event.op === 'delete' ? 'key' : 'row';
   if (steps.length === 0 || !isObject(event[field])) return { kind: 'keep', event };
   const values: Raw = { ...(event[field] as Raw) };
@@ -221,12 +246,16 @@ export function applyTransforms(steps: readonly TransformStep[], event: Raw, con
         }
         break;
       case 'compute':
-        if (!isDelete || contract.primaryKey.includes(step.column)) values[step.column] = evaluate(step.expr, values, event);
+        if (!isDelete || contract.primaryKey.includes(step.column))
+          values[step.column] = evaluate(step.expr, values, event);
         break;
       case 'filter':
         if (isDelete && !(step.column in values)) break;
         if (!passes(step.test, values[step.column])) {
-          return { kind: 'filtered', reason: `${field}.${step.column} does not pass the filter ${JSON.stringify(step.test)}` };
+          return {
+            kind: 'filtered',
+            reason: `${field}.${step.column} does not pass the filter ${JSON.stringify(step.test)}`,
+          };
         }
         break;
     }
@@ -236,19 +265,27 @@ export function applyTransforms(steps: readonly TransformStep[], event: Raw, con
 
 function cast(value: unknown, to: CastTarget, field: string): unknown {
   const fail = (why: string): never => {
-    throw new ChangeRejected([{ code: 'INVALID_VALUE', field, message: `${field} cannot be cast to ${to}: ${why}` }]);
+    throw new ChangeRejected([
+      { code: 'INVALID_VALUE', field, message: `${field} cannot be cast to ${to}: ${why}` },
+    ]);
   };
   switch (to) {
     case 'string':
       if (typeof value === 'object') return JSON.stringify(value);
       return String(value);
     case 'number': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+      const n =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && value.trim() !== ''
+            ? Number(value)
+            : NaN;
       return Number.isFinite(n) ? n : fail(`${JSON.stringify(value)} is not a number`);
     }
     case 'boolean':
       if (value === true || value === 1 || value === '1' || value === 'true' || value === 'yes') return true;
-      if (value === false || value === 0 || value === '0' || value === 'false' || value === 'no') return false;
+      if (value === false || value === 0 || value === '0' || value === 'false' || value === 'no')
+        return false;
       return fail(`${JSON.stringify(value)} is not one of true, false, 1, 0, yes, no`);
     case 'json':
       if (typeof value !== 'string') return value;
@@ -258,9 +295,16 @@ function cast(value: unknown, to: CastTarget, field: string): unknown {
         return fail('the text is not valid JSON');
       }
     case 'timestamptz_from_epoch_ms': {
-      const ms = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+      const ms =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && /^\d+$/.test(value)
+            ? Number(value)
+            : NaN;
       const date = new Date(ms);
-      return Number.isFinite(ms) && !Number.isNaN(date.getTime()) ? date.toISOString() : fail(`${JSON.stringify(value)} is not epoch milliseconds`);
+      return Number.isFinite(ms) && !Number.isNaN(date.getTime())
+        ? date.toISOString()
+        : fail(`${JSON.stringify(value)} is not epoch milliseconds`);
     }
   }
 }
@@ -271,7 +315,10 @@ function evaluate(expr: ValueExpr, values: Raw, event: Raw): Scalar {
     return v === undefined ? null : isScalar(v) ? v : JSON.stringify(v);
   }
   if ('value' in expr) return expr.value;
-  if ('eventTime' in expr) return typeof event.ts === 'number' && Number.isFinite(event.ts) ? new Date(event.ts).toISOString() : null;
+  if ('eventTime' in expr)
+    return typeof event.ts === 'number' && Number.isFinite(event.ts)
+      ? new Date(event.ts).toISOString()
+      : null;
   if ('lower' in expr) {
     const v = evaluate(expr.lower, values, event);
     return v === null ? null : String(v).toLowerCase();

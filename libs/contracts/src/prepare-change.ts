@@ -16,15 +16,23 @@ export type PreparedChange =
  * (SDK, HTTP gateway, router), so what a producer was told is valid is what the router
  * routes. Throws ChangeRejected with every issue found.
  */
-export function prepareChange(config: TablelaneConfig, raw: unknown, transforms: TransformsByTable = NO_TRANSFORMS): PreparedChange {
+export function prepareChange(
+  config: TablelaneConfig,
+  raw: unknown,
+  transforms: TransformsByTable = NO_TRANSFORMS,
+): PreparedChange {
   // Validate the envelope first so an unknown table or op is reported as such, not as a
   // transform failure.
-  const contract = typeof raw === 'object' && raw !== null && 'table' in raw ? findTable(config, String(raw.table)) : undefined;
+  const contract =
+    typeof raw === 'object' && raw !== null && 'table' in raw
+      ? findTable(config, String(raw.table))
+      : undefined;
   const steps = contract ? transforms.get(contract.name) : undefined;
   let input = raw;
   if (contract && steps && steps.length > 0 && (raw as Record<string, unknown>).op !== undefined) {
     const outcome = applyTransforms(steps, raw as Record<string, unknown>, contract);
-    if (outcome.kind === 'filtered') return { kind: 'filtered', table: contract.name, reason: outcome.reason };
+    if (outcome.kind === 'filtered')
+      return { kind: 'filtered', table: contract.name, reason: outcome.reason };
     input = outcome.event;
   }
   const change = validateChange(config, input);
@@ -40,4 +48,16 @@ function jsonForm(raw: Record<string, unknown>, change: CanonicalChange): Change
   return change.op === 'upsert'
     ? { table: change.table, op: 'upsert', row: raw.row as Record<string, unknown>, ...tail }
     : { table: change.table, op: 'delete', key: raw.key as Record<string, unknown>, ...tail };
+}
+
+/**
+ * The Kafka key of a change on the ingest topic: table and primary key, so changes to one
+ * row from one producer land on one ingest partition and keep their order. Append tables
+ * (no key) and filtered changes are keyed by table alone.
+ */
+export function ingestKey(config: TablelaneConfig, prepared: PreparedChange): string {
+  if (prepared.kind === 'filtered') return prepared.table;
+  const { table, values } = prepared.change;
+  const contract = findTable(config, table)!;
+  return `${table}:${JSON.stringify(contract.primaryKey.map((column) => values[column] ?? null))}`;
 }

@@ -7,25 +7,12 @@ import {
   type AvroChangeRecord,
   type ChangeEvent,
 } from '@app/contracts';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import { HttpSchemaRegistry, type SchemaRegistryPort } from './schema-registry-client';
 
 /** Confluent wire format: magic byte 0, then the schema id as a 4-byte big-endian int. */
 const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
-
-/**
- * The registry could not be asked (down, slow, 5xx). Retrying can help, so a consumer must
- * not dead-letter the record: it waits and tries again.
- */
-export class RegistryUnavailable extends Error {
-  readonly code = 'REGISTRY_UNAVAILABLE';
-  readonly retriable = true;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RegistryUnavailable';
-  }
-}
 
 /** True when bytes start like a Confluent-framed Avro value (JSON never starts with 0x00). */
 export function looksAvroFramed(bytes: Buffer): boolean {
@@ -45,22 +32,21 @@ export class AvroChangeCodec {
   private registration?: Promise<number>;
 
   constructor(
-    private readonly registry: SchemaRegistry,
+    private readonly registry: SchemaRegistryPort,
     private readonly subject: string,
   ) {}
 
   static connect(registryUrl: string, subject: string): AvroChangeCodec {
-    return new AvroChangeCodec(new SchemaRegistry({ host: registryUrl, retry: { retries: 2 } }), subject);
+    return new AvroChangeCodec(new HttpSchemaRegistry(registryUrl), subject);
   }
 
   /** Registers the schema under the subject once (idempotent in the registry) and caches the id. */
   schemaId(): Promise<number> {
     this.registration ??= this.registry
-      .register({ type: SchemaType.AVRO, schema: JSON.stringify(CHANGE_EVENT_AVRO_SCHEMA) }, { subject: this.subject })
-      .then((registered) => registered.id)
+      .register(this.subject, CHANGE_EVENT_AVRO_SCHEMA)
       .catch((error: unknown) => {
         this.registration = undefined;
-        throw new RegistryUnavailable(`cannot register the ChangeEvent schema under ${this.subject}: ${(error as Error).message}`, { cause: error });
+        throw error;
       });
     return this.registration;
   }
@@ -81,7 +67,12 @@ export class AvroChangeCodec {
    */
   async decode(bytes: Buffer): Promise<Record<string, unknown>> {
     if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC_BYTE) {
-      throw new ChangeRejected([{ code: 'AVRO_DECODE_FAILED', message: `not in the Avro wire format (magic byte 0 and a 4-byte schema id); got ${bytes.length} bytes` }]);
+      throw new ChangeRejected([
+        {
+          code: 'AVRO_DECODE_FAILED',
+          message: `not in the Avro wire format (magic byte 0 and a 4-byte schema id); got ${bytes.length} bytes`,
+        },
+      ]);
     }
     const id = bytes.readInt32BE(1);
     const reader = await this.readerFor(id);
@@ -90,7 +81,12 @@ export class AvroChangeCodec {
     try {
       record = reader.read(bytes.subarray(HEADER_BYTES));
     } catch (error) {
-      throw new ChangeRejected([{ code: 'AVRO_DECODE_FAILED', message: `the Avro body does not decode with schema id ${id}: ${(error as Error).message}` }]);
+      throw new ChangeRejected([
+        {
+          code: 'AVRO_DECODE_FAILED',
+          message: `the Avro body does not decode with schema id ${id}: ${(error as Error).message}`,
+        },
+      ]);
     }
     return fromAvroRecord(record);
   }
@@ -98,23 +94,27 @@ export class AvroChangeCodec {
   private async readerFor(id: number): Promise<Reader> {
     const cached = this.readers.get(id);
     if (cached) return cached;
-    let writerSchema: avro.Schema;
-    try {
-      writerSchema = (await this.registry.getSchema(id)).schema() as avro.Schema;
-    } catch (error) {
-      // The client reports a refused connection as status 400, so only a 404 proves the id unknown.
-      if ((error as { status?: number }).status === 404) {
-        throw new ChangeRejected([{ code: 'UNKNOWN_SCHEMA', message: `schema id ${id} is not known to the schema registry` }]);
-      }
-      throw new RegistryUnavailable(`cannot fetch schema id ${id} from the schema registry: ${(error as Error).message}`, { cause: error });
-    }
+    // Throws RegistryUnavailable when the registry cannot be asked: nothing is known yet.
+    const found = await this.registry.schemaById(id);
+    if (!found)
+      throw new ChangeRejected([
+        { code: 'UNKNOWN_SCHEMA', message: `schema id ${id} is not known to the schema registry` },
+      ]);
     let reader: Reader;
     try {
-      const writer = avro.Type.forSchema(writerSchema);
+      if (found.schemaType !== undefined && found.schemaType !== 'AVRO')
+        throw new Error(`it is a ${found.schemaType} schema, not Avro`);
+      const writer = avro.Type.forSchema(JSON.parse(found.schema) as avro.Schema);
       const resolver = this.readerType.createResolver(writer);
-      reader = { ok: true, read: (payload) => this.readerType.fromBuffer(payload, resolver) as AvroChangeRecord };
+      reader = {
+        ok: true,
+        read: (payload) => this.readerType.fromBuffer(payload, resolver) as AvroChangeRecord,
+      };
     } catch (error) {
-      reader = { ok: false, reason: `schema id ${id} cannot be read as ${CHANGE_EVENT_AVRO_NAME}: ${(error as Error).message}` };
+      reader = {
+        ok: false,
+        reason: `schema id ${id} cannot be read as ${CHANGE_EVENT_AVRO_NAME}: ${(error as Error).message}`,
+      };
     }
     this.readers.set(id, reader);
     return reader;

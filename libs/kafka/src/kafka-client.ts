@@ -1,3 +1,4 @@
+import './kafkajs-read-committed';
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 
 export interface KafkaLogger {

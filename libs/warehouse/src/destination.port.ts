@@ -22,6 +22,20 @@ export interface StagedBatch {
   stagedUri?: string;
 }
 
+/** A session in the way of the loader, as the warehouse reports it. */
+export interface Blocker {
+  pid: number;
+  user: string | null;
+  application: string | null;
+  client: string | null;
+  state: string | null;
+  /** Seconds since the blocker's transaction began. */
+  transactionAgeSeconds: number | null;
+  query: string | null;
+  relation: string;
+  mode: string;
+}
+
 export interface CheckpointRow {
   topic: string;
   partition: number;
@@ -36,8 +50,20 @@ export interface CheckpointRow {
  * from the warehouse's Dialect, so the sink drives every warehouse the same way.
  */
 export interface Destination {
-  /** Creates state tables (and the target, when configured) and adds columns new to the contract. */
+  /** Creates tablelane's own tables for the contract (checkpoint, tombstones). Never blocks on users. */
+  prepareState(contract: TableContract): Promise<void>;
+  /**
+   * Creates the target when configured and adds columns new to the contract. DDL waits for
+   * locks only briefly (the DDL lock timeout) so it never queues in front of readers for long;
+   * callers retry it.
+   */
+  prepareTarget(contract: TableContract): Promise<void>;
+  /** prepareState then prepareTarget. */
   prepareTable(contract: TableContract): Promise<void>;
+  /** Sessions that hold locks on the contract's tables in a mode that blocks our DML or DDL. */
+  findBlockers(contract: TableContract, forDdl: boolean): Promise<Blocker[]>;
+  /** Cancels the current statement of a session (PostgreSQL: pg_cancel_backend). */
+  cancelSession(pid: number): Promise<boolean>;
   /** Takes ownership of a lane for one table: bumps the fencing epoch, returns the checkpoint. */
   claimLane(contract: TableContract, topic: string, partition: number, owner: string): Promise<LaneClaim>;
   /**

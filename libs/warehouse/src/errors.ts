@@ -40,6 +40,12 @@ const TRANSIENT_NODE_CODES = new Set([
   'ENOTFOUND',
 ]);
 
+/** A lock wait hit its bound: PostgreSQL's lock_timeout (55P03), or a statement timeout (57014). */
+export function isLockTimeout(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === '55P03' || code === '57014';
+}
+
 export function errorCode(error: unknown): string {
   const e = error as { code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: number } };
   if (typeof e?.code === 'string') return e.code;

@@ -1,3 +1,5 @@
+// First: kafkajs' own read_committed filter leaks aborted records (see the module).
+import '../../../libs/kafka/src/kafkajs-read-committed';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -37,7 +39,11 @@ export interface TestTopics {
  * Creates an ingest, changes and dlq topic of its own for one test, and deletes them (with
  * the lane baseline topic and the registry subject) when the test finishes.
  */
-export async function createTestTopics(kafka: Kafka, prefix: string, partitions = { ingest: 4, changes: 8, dlq: 1 }): Promise<TestTopics> {
+export async function createTestTopics(
+  kafka: Kafka,
+  prefix: string,
+  partitions = { ingest: 4, changes: 8, dlq: 1 },
+): Promise<TestTopics> {
   const base = unique(prefix);
   const topics = { base, ingest: `${base}.ingest`, changes: `${base}.changes`, dlq: `${base}.dlq` };
   const admin = kafka.admin();
@@ -60,7 +66,9 @@ export async function createTestTopics(kafka: Kafka, prefix: string, partitions 
     const existing = await cleanup.listTopics();
     const ours = existing.filter((t) => t.startsWith(base));
     await cleanup.deleteTopics({ topics: ours }).catch(() => undefined);
-    const groups = (await cleanup.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(base));
+    const groups = (await cleanup.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(base));
     await cleanup.deleteGroups(groups).catch(() => undefined);
     await cleanup.disconnect();
     await deleteSubject(`${topics.ingest}-value`);
@@ -70,7 +78,9 @@ export async function createTestTopics(kafka: Kafka, prefix: string, partitions 
 
 export async function deleteSubject(subject: string): Promise<void> {
   for (const suffix of ['', '?permanent=true']) {
-    await fetch(`${stack.SCHEMA_REGISTRY_URL}/subjects/${encodeURIComponent(subject)}${suffix}`, { method: 'DELETE' }).catch(() => undefined);
+    await fetch(`${stack.SCHEMA_REGISTRY_URL}/subjects/${encodeURIComponent(subject)}${suffix}`, {
+      method: 'DELETE',
+    }).catch(() => undefined);
   }
 }
 
@@ -78,17 +88,27 @@ export async function deleteSubject(subject: string): Promise<void> {
 export function writeConfig(topics: TestTopics, tables: object[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'tablelane-router-'));
   const path = join(dir, 'tablelane.yaml');
-  writeFileSync(path, stringify({ topics: { ingest: topics.ingest, changes: topics.changes, dlq: topics.dlq }, tables }));
+  writeFileSync(
+    path,
+    stringify({ topics: { ingest: topics.ingest, changes: topics.changes, dlq: topics.dlq }, tables }),
+  );
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return path;
 }
 
 /** An API key and the TABLELANE_API_KEYS value holding only its hash. */
-export function apiKeys(entries: { name: string; tables: string[] }[]): { keys: Record<string, string>; env: string } {
+export function apiKeys(entries: { name: string; tables: string[] }[]): {
+  keys: Record<string, string>;
+  env: string;
+} {
   const keys: Record<string, string> = {};
   const config = entries.map((e) => {
     keys[e.name] = randomBytes(24).toString('base64url');
-    return { name: e.name, sha256: createHash('sha256').update(keys[e.name]!).digest('hex'), tables: e.tables };
+    return {
+      name: e.name,
+      sha256: createHash('sha256').update(keys[e.name]!).digest('hex'),
+      tables: e.tables,
+    };
   });
   return { keys, env: JSON.stringify(config) };
 }
@@ -104,10 +124,20 @@ export function ensureBuilt(): void {
   if (built) return;
   const mains = ['router', 'producer'].map((app) => join(ROOT, 'dist/apps', app, 'src/main.js'));
   const builtAt = Math.min(...mains.map((m) => mtime(m)));
-  const newest = Math.max(...['apps/router/src', 'apps/producer/src', 'libs'].map((dir) => newestTs(join(ROOT, dir))));
+  const newest = Math.max(
+    ...['apps/router/src', 'apps/producer/src', 'libs'].map((dir) => newestTs(join(ROOT, dir))),
+  );
   if (newest > builtAt) {
-    spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-    const alias = spawnSync(process.execPath, [join(ROOT, 'node_modules/tsc-alias/dist/bin/index.js'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+    spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
+    const alias = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/tsc-alias/dist/bin/index.js'), '-p', 'tsconfig.build.json'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     if (alias.status !== 0 || Math.min(...mains.map((m) => mtime(m))) < newest) {
       throw new Error(`building dist/ failed; run npm run build and fix the errors\n${alias.stderr}`);
     }
@@ -142,7 +172,11 @@ export interface AppProcess {
 }
 
 /** Starts a built app as its own process, so a test can SIGKILL it; killed when the test ends. */
-export function startApp(app: 'router' | 'producer', env: Record<string, string>, args: string[] = []): AppProcess {
+export function startApp(
+  app: 'router' | 'producer',
+  env: Record<string, string>,
+  args: string[] = [],
+): AppProcess {
   ensureBuilt();
   let output = '';
   const waiters: { pattern: RegExp; done: () => void }[] = [];
@@ -172,9 +206,17 @@ export function startApp(app: 'router' | 'producer', env: Record<string, string>
     waitFor: (pattern, timeoutMs = 60_000) =>
       new Promise<void>((resolvePromise, reject) => {
         if (pattern.test(output)) return resolvePromise();
-        const timer = setTimeout(() => reject(new Error(`${app} did not log ${pattern} within ${timeoutMs} ms:\n${output.slice(-4000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`${app} did not log ${pattern} within ${timeoutMs} ms:\n${output.slice(-4000)}`),
+            ),
+          timeoutMs,
+        );
         waiters.push({ pattern, done: () => (clearTimeout(timer), resolvePromise()) });
-        void exited.then((code) => reject(new Error(`${app} exited with ${code} before logging ${pattern}:\n${output.slice(-4000)}`)));
+        void exited.then((code) =>
+          reject(new Error(`${app} exited with ${code} before logging ${pattern}:\n${output.slice(-4000)}`)),
+        );
       }),
   };
 }
@@ -186,6 +228,9 @@ export function routerEnv(configPath: string, topics: TestTopics): Record<string
     TABLELANE_ROUTER_TRANSACTIONAL_ID: `${topics.base}.router`,
     // The broker's minimum: a SIGKILLed router's partitions are handed over within seconds.
     TABLELANE_ROUTER_SESSION_TIMEOUT_MS: '6000',
+    // Probes on a port of the system's choosing; a test that calls them sets PORT.
+    PORT: '0',
+    HOST: '127.0.0.1',
   };
 }
 
@@ -201,15 +246,29 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts the built gateway on a free port and waits until it is ready. */
-export async function startGateway(configPath: string, apiKeysEnv: string, env: Record<string, string> = {}): Promise<{ app: AppProcess; url: string }> {
+export async function startGateway(
+  configPath: string,
+  apiKeysEnv: string,
+  env: Record<string, string> = {},
+): Promise<{ app: AppProcess; url: string }> {
   const port = await freePort();
-  const app = startApp('producer', { TABLELANE_CONFIG: configPath, TABLELANE_API_KEYS: apiKeysEnv, PORT: String(port), HOST: '127.0.0.1', ...env });
+  const app = startApp('producer', {
+    TABLELANE_CONFIG: configPath,
+    TABLELANE_API_KEYS: apiKeysEnv,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ...env,
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) return { app, url };
-    if (app.child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway did not become ready:\n${app.output().slice(-4000)}`);
+    if (app.child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`the gateway did not become ready:\n${app.output().slice(-4000)}`);
     await sleep(200);
   }
 }
@@ -226,7 +285,12 @@ export interface ReadRecord {
  * Reads a topic from the beginning with read_committed until `expected` records arrived and
  * then `quietMs` passed without another one (so duplicates would show), or the timeout.
  */
-export async function readCommitted(kafka: Kafka, topic: string, expected: number, { timeoutMs = 90_000, quietMs = 3_000 } = {}): Promise<ReadRecord[]> {
+export async function readCommitted(
+  kafka: Kafka,
+  topic: string,
+  expected: number,
+  { timeoutMs = 90_000, quietMs = 3_000 } = {},
+): Promise<ReadRecord[]> {
   const groupId = unique('reader');
   const consumer = kafka.consumer({ groupId, readUncommitted: false });
   const records: ReadRecord[] = [];
@@ -237,11 +301,18 @@ export async function readCommitted(kafka: Kafka, topic: string, expected: numbe
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
         last = Date.now();
-        records.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: stringHeaders(message.headers) });
+        records.push({
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          headers: stringHeaders(message.headers),
+        });
       },
     });
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && !(records.length >= expected && Date.now() - last >= quietMs)) await sleep(100);
+    while (Date.now() < deadline && !(records.length >= expected && Date.now() - last >= quietMs))
+      await sleep(100);
   } finally {
     await consumer.disconnect();
     const admin = kafka.admin();
@@ -253,7 +324,12 @@ export async function readCommitted(kafka: Kafka, topic: string, expected: numbe
 }
 
 function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).join(',') : String(v)]));
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? v.map(String).join(',') : String(v),
+    ]),
+  );
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

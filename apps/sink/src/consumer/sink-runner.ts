@@ -1,7 +1,7 @@
 import { findTable, type TableContract, type TablelaneConfig } from '@app/config';
 import { ChangeRejected, parseChangeJson } from '@app/contracts';
 import type { Logger } from '@app/observability';
-import { FencedError, errorCode, type Destination } from '@app/warehouse';
+import { FencedError, errorCode, isLockTimeout, type Destination } from '@app/warehouse';
 import {
   Partitioners,
   type Consumer,
@@ -15,6 +15,7 @@ import { hitFaultPoint } from '../flush/fault-points';
 import { withRetry } from '../flush/retry';
 import { Lane, type TableLane } from '../lane/lane';
 import { reduceBatch } from '../lane/reduce-batch';
+import { LockPolicyFailure, LockWatch, type LockEpisode } from '../locks/lock-watch';
 import type { SinkMetrics } from '../metrics/sink-metrics';
 import { sendDeadLetter } from './dead-letters';
 
@@ -41,17 +42,34 @@ export interface LaneStatus {
   oldestAgeSeconds: number;
   lastOffset: number;
   committedOffset: number;
+  lastCommitAt: string | null;
+  failed: string | null;
+}
+
+export interface SinkStatus {
+  owner: string;
+  generation: number;
+  consuming: boolean;
+  paused: boolean;
+  lanes: LaneStatus[];
+  blocked: LockEpisode[];
 }
 
 /**
  * Consumes the changes topic and drives every lane this process owns:
  * buffer -> reduce -> stage -> load + merge + checkpoint (one transaction) -> Kafka commit.
+ *
+ * Taking messages in never waits for a flush, so the consumer keeps heartbeating while a flush
+ * retries (a lock held by a user, a warehouse restart); buffers grow until the memory limit
+ * pauses consumption, and resume after a flush frees memory.
  */
 export class SinkRunner {
   private readonly consumer: Consumer;
   private readonly dlq: Producer;
+  private readonly locks: LockWatch;
+  private readonly targets = new Map<string, Promise<void>>();
   private lanes = new Map<number, Lane>();
-  private fencedPartitions = new Set<number>();
+  private stoppedPartitions = new Map<number, string>();
   private generation = 0;
   private running = false;
   private paused = false;
@@ -73,20 +91,25 @@ export class SinkRunner {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
     });
+    this.locks = new LockWatch(o.destination, o.metrics, o.logger, o.config.warehouse.lockTimeoutMs);
   }
 
   async start(): Promise<void> {
     const { config, destination, logger } = this.o;
+    this.running = true;
+    // tablelane's own tables first: claims need them, and nobody else locks them.
     for (const contract of config.tables) {
-      await withRetry(() => destination.prepareTable(contract), {
-        shouldContinue: () => true,
-        onRetry: (error, attempt, delayMs) =>
+      await withRetry(() => destination.prepareState(contract), {
+        shouldContinue: () => this.running,
+        onRetry: (error, attempt, delayMs, code) =>
           logger.warn(
-            { table: contract.name, attempt, delayMs, err: error },
-            'preparing table failed; retrying',
+            { table: contract.name, attempt, delayMs, code, err: error },
+            'preparing state tables failed; retrying',
           ),
       });
     }
+    // Target DDL may wait for users' locks: start it now, but let flushes of other tables go on.
+    for (const contract of config.tables) void this.ensureTarget(contract).catch(() => undefined);
     await this.dlq.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [config.topics.changes], fromBeginning: true });
@@ -101,7 +124,6 @@ export class SinkRunner {
         'joined the sink group',
       );
     });
-    this.running = true;
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -112,32 +134,52 @@ export class SinkRunner {
   }
 
   /**
-   * Graceful stop: stop fetching, let in-flight batches finish, flush and commit what is
+   * Graceful stop: stop fetching, let in-flight work finish, flush and commit what is
    * buffered while the group membership is still valid, then leave the group.
    */
   async stop(): Promise<void> {
     if (!this.running) return;
-    this.running = false;
     clearInterval(this.timer);
     this.consumer.pause([{ topic: this.o.config.topics.changes }]);
     await Promise.allSettled([...this.inFlight]);
     await Promise.allSettled([...this.lanes.values()].map((lane) => this.flushLane(lane)));
+    this.running = false;
     await this.consumer.disconnect();
     await this.dlq.disconnect();
   }
 
-  status(): LaneStatus[] {
+  status(): SinkStatus {
     const now = Date.now();
-    return [...this.lanes.values()]
-      .sort((a, b) => a.partition - b.partition)
-      .map((lane) => ({
-        partition: lane.partition,
-        tables: [...lane.tables.keys()],
-        bufferedRows: lane.bufferedRows,
-        oldestAgeSeconds: lane.oldestReceivedAt === undefined ? 0 : (now - lane.oldestReceivedAt) / 1000,
-        lastOffset: lane.lastOffset,
-        committedOffset: lane.committedOffset,
-      }));
+    const lanes = [...this.lanes.values()].map((lane) => ({
+      partition: lane.partition,
+      tables: [...lane.tables.keys()],
+      bufferedRows: lane.bufferedRows,
+      oldestAgeSeconds: lane.oldestReceivedAt === undefined ? 0 : (now - lane.oldestReceivedAt) / 1000,
+      lastOffset: lane.lastOffset,
+      committedOffset: lane.committedOffset,
+      lastCommitAt: lane.lastCommitAt,
+      failed: null as string | null,
+    }));
+    for (const [partition, reason] of this.stoppedPartitions) {
+      lanes.push({
+        partition,
+        tables: [],
+        bufferedRows: 0,
+        oldestAgeSeconds: 0,
+        lastOffset: -1,
+        committedOffset: -1,
+        lastCommitAt: null,
+        failed: reason,
+      });
+    }
+    return {
+      owner: this.o.ownerId,
+      generation: this.generation,
+      consuming: this.running,
+      paused: this.paused,
+      lanes: lanes.sort((a, b) => a.partition - b.partition),
+      blocked: this.locks.current(),
+    };
   }
 
   get isConsuming(): boolean {
@@ -147,7 +189,7 @@ export class SinkRunner {
   private newGeneration(reason: string): void {
     this.generation++;
     this.lanes = new Map();
-    this.fencedPartitions = new Set();
+    this.stoppedPartitions = new Map();
     this.o.logger.info(
       { generation: this.generation, reason },
       'lane buffers dropped for a new group generation',
@@ -169,22 +211,19 @@ export class SinkRunner {
     isStale,
   }: EachBatchPayload): Promise<void> {
     const { partition, topic } = batch;
-    if (this.fencedPartitions.has(partition)) return;
+    if (this.stoppedPartitions.has(partition)) return;
     let lane = this.lanes.get(partition);
     if (!lane) {
       lane = new Lane(topic, partition, this.generation);
       this.lanes.set(partition, lane);
     }
-    const current = lane;
-    await current.exclusive(async () => {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale() || current.generation !== this.generation || current.fenced) return;
-        await this.take(current, message);
-        resolveOffset(message.offset);
-      }
-    });
-    if (current.isDue(Date.now())) await this.flushLane(current);
-    await this.applyBackpressure();
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || lane.generation !== this.generation || lane.fenced) break;
+      await this.take(lane, message);
+      resolveOffset(message.offset);
+    }
+    if (!lane.flushing && lane.isDue(Date.now())) void this.track(this.flushLane(lane));
+    this.applyBackpressure();
     await heartbeat();
   }
 
@@ -251,6 +290,31 @@ export class SinkRunner {
     return table;
   }
 
+  /**
+   * Creates or alters the target table once per process. Lock timeouts retry with backoff
+   * (and go through the table's lock policy); callers share the one attempt in progress.
+   */
+  private ensureTarget(contract: TableContract): Promise<void> {
+    let ready = this.targets.get(contract.name);
+    if (!ready) {
+      const ddlTimeoutMs = this.o.config.warehouse.ddlLockTimeoutMs;
+      ready = withRetry(() => this.o.destination.prepareTarget(contract), {
+        shouldContinue: () => this.running,
+        onRetry: async (error, attempt, delayMs, code) => {
+          this.o.metrics.retries.inc({ table: contract.name, code });
+          if (isLockTimeout(error)) return this.locks.onLockTimeout(contract, true, ddlTimeoutMs);
+          this.o.logger.warn(
+            { table: contract.name, attempt, delayMs, code, err: error },
+            'preparing the target table failed; retrying',
+          );
+        },
+      }).then(() => this.locks.onSuccess(contract));
+      ready.catch(() => this.targets.delete(contract.name));
+      this.targets.set(contract.name, ready);
+    }
+    return ready;
+  }
+
   private flushDueLanes(): void {
     const now = Date.now();
     for (const lane of this.lanes.values()) {
@@ -294,6 +358,7 @@ export class SinkRunner {
     const { contract } = table;
     const started = Date.now();
     const rows = reduceBatch(contract, changes);
+    await this.ensureTarget(contract);
     await withRetry(
       async () => {
         const staged = await this.o.stager.stage(
@@ -316,8 +381,9 @@ export class SinkRunner {
       },
       {
         shouldContinue: () => lane.generation === this.generation && this.running,
-        onRetry: (error, attempt, delayMs, code) => {
+        onRetry: async (error, attempt, delayMs, code) => {
           this.o.metrics.retries.inc({ table: contract.name, code });
+          if (isLockTimeout(error)) return this.locks.onLockTimeout(contract, false);
           this.o.logger.warn(
             { table: contract.name, partition: lane.partition, attempt, delayMs, code, err: error },
             'flush failed; retrying',
@@ -325,6 +391,7 @@ export class SinkRunner {
         },
       },
     );
+    this.locks.onSuccess(contract);
     table.claim = { lastOffset: upTo, epoch: table.claim.epoch };
     const seconds = (Date.now() - started) / 1000;
     const labels = { table: contract.name };
@@ -333,9 +400,10 @@ export class SinkRunner {
     this.o.metrics.batchRows.observe(labels, changes.length);
     this.o.metrics.flushSeconds.observe(labels, seconds);
     const committedAt = Date.now();
-    for (const { change } of changes)
+    for (const { change } of changes) {
       if (change.ts)
         this.o.metrics.endToEndSeconds.observe(labels, Math.max(0, committedAt - change.ts) / 1000);
+    }
     this.o.logger.debug(
       {
         table: contract.name,
@@ -359,6 +427,7 @@ export class SinkRunner {
         { topic: lane.topic, partition: lane.partition, offset: String(upTo + 1) },
       ]);
       lane.committedOffset = upTo + 1;
+      lane.lastCommitAt = new Date().toISOString();
     } catch (error) {
       // Safe to leave: the warehouse checkpoint already records the batch.
       this.o.logger.warn(
@@ -369,18 +438,27 @@ export class SinkRunner {
   }
 
   private onFlushFailed(lane: Lane, drained: ReturnType<Lane['drain']>, error: unknown): void {
-    if (error instanceof FencedError) {
-      // A newer owner holds the lane: this process is stale. Drop everything and stop reading
-      // the partition until the next rebalance hands it out again.
+    if (error instanceof FencedError || error instanceof LockPolicyFailure) {
+      // Fenced: a newer owner holds the lane and this process is stale. Lock policy `fail`: the
+      // operator asked the lane to stop. Either way drop the lane's buffers (nothing was
+      // committed to Kafka, so nothing is lost) and stop reading the partition until the
+      // next rebalance hands it out again.
       lane.fenced = true;
-      this.fencedPartitions.add(lane.partition);
+      this.stoppedPartitions.set(lane.partition, error.message);
       if (this.lanes.get(lane.partition) === lane) this.lanes.delete(lane.partition);
       this.consumer.pause([{ topic: lane.topic, partitions: [lane.partition] }]);
-      for (const { table } of drained) this.o.metrics.fenced.inc({ table: table.contract.name });
-      this.o.logger.warn(
-        { partition: lane.partition, err: error },
-        'lane fenced by a newer owner; buffers dropped',
-      );
+      if (error instanceof FencedError) {
+        for (const { table } of drained) this.o.metrics.fenced.inc({ table: table.contract.name });
+        this.o.logger.warn(
+          { partition: lane.partition, err: error },
+          'lane fenced by a newer owner; buffers dropped',
+        );
+      } else {
+        this.o.logger.error(
+          { partition: lane.partition, err: error },
+          `lane ${lane.partition} stopped: ${error.message}`,
+        );
+      }
       return;
     }
     // Keep the changes: put them back in front of anything buffered since, and try again at
@@ -401,8 +479,8 @@ export class SinkRunner {
     return total;
   }
 
-  /** Pauses consumption while buffered changes exceed the memory limit, until a flush frees it. */
-  private async applyBackpressure(): Promise<void> {
+  /** Pauses consumption while buffered changes exceed the memory limit, until flushes free it. */
+  private applyBackpressure(): void {
     const buffered = this.bufferedBytes();
     this.o.metrics.bufferedBytes.set(buffered);
     if (buffered <= this.o.config.maxBufferedBytes || this.paused) return;
@@ -414,12 +492,14 @@ export class SinkRunner {
       'memory limit reached; pausing consumption until a flush',
     );
     this.consumer.pause([{ topic }]);
-    try {
-      await Promise.all([...this.lanes.values()].map((lane) => this.flushLane(lane)));
-    } finally {
-      this.paused = false;
-      this.o.metrics.paused.set(0);
-      if (this.running) this.consumer.resume([{ topic }]);
-    }
+    void this.track(
+      Promise.allSettled([...this.lanes.values()].map((lane) => this.flushLane(lane))).finally(() => {
+        this.paused = false;
+        this.o.metrics.paused.set(0);
+        if (this.running) this.consumer.resume([{ topic }]);
+        for (const partition of this.stoppedPartitions.keys())
+          this.consumer.pause([{ topic, partitions: [partition] }]);
+      }),
+    );
   }
 }

@@ -4,7 +4,7 @@ import { backoffDelay, withRetry } from './retry';
 
 const pgError = (code: string) => Object.assign(new Error(`pg ${code}`), { code });
 const hooks = (log: string[] = []) => ({
-  onRetry: (_e: unknown, attempt: number, _d: number, code: string) => log.push(`${attempt}:${code}`),
+  onRetry: (_e: unknown, attempt: number, _d: number, code: string) => void log.push(`${attempt}:${code}`),
   shouldContinue: () => true,
 });
 const fast = { initialDelayMs: 1, maxDelayMs: 2 };

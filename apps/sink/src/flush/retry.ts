@@ -18,7 +18,8 @@ export function backoffDelay(
 }
 
 export interface RetryHooks {
-  onRetry(error: unknown, attempt: number, delayMs: number, code: string): void;
+  /** Called before each retry; may throw to stop retrying (e.g. a lock policy of `fail`). */
+  onRetry(error: unknown, attempt: number, delayMs: number, code: string): void | Promise<void>;
   /** Stops retrying (e.g. the lane was revoked); the last error is thrown. */
   shouldContinue(): boolean;
 }
@@ -48,7 +49,7 @@ export async function withRetry<T>(
       )
         throw error;
       const delay = backoffDelay(attempt, policy);
-      hooks.onRetry(error, attempt + 1, delay, errorCode(error));
+      await hooks.onRetry(error, attempt + 1, delay, errorCode(error));
       await new Promise((resolve) => setTimeout(resolve, delay));
       if (!hooks.shouldContinue()) throw error;
     }

@@ -29,6 +29,6 @@ export class HealthController {
 
   @Get('status')
   status(): object {
-    return { lanes: this.sink.runner.status() };
+    return this.sink.runner.status();
   }
 }

@@ -23,6 +23,7 @@ export class Lane {
   fenced = false;
   /** A flush is queued or running; the age timer does not queue another. */
   flushing = false;
+  lastCommitAt: string | null = null;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(

@@ -66,6 +66,30 @@ export class SinkMetrics {
     labelNames: ['table'],
     registers: [this.registry],
   });
+  readonly lockWaitSeconds = new Counter({
+    name: 'tablelane_sink_lock_wait_seconds_total',
+    help: 'Seconds flushes spent waiting for locks that then timed out',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly blockedFlushes = new Counter({
+    name: 'tablelane_sink_blocked_flushes_total',
+    help: 'Lock-wait episodes: flushes blocked by other sessions',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly tableBlocked = new Gauge({
+    name: 'tablelane_sink_table_blocked',
+    help: '1 while loading into the table is blocked by other sessions',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly cancelledBlockers = new Counter({
+    name: 'tablelane_sink_cancelled_blockers_total',
+    help: 'Blocking sessions cancelled by the cancel-blockers lock policy',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
   readonly bufferedBytes = new Gauge({
     name: 'tablelane_sink_buffered_bytes',
     help: 'Bytes of changes buffered across all lanes',

@@ -2,7 +2,7 @@ import type { TableContract } from '@app/config';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
-import type { CheckpointRow, Destination, LaneClaim, StagedBatch } from '../destination.port';
+import type { Blocker, CheckpointRow, Destination, LaneClaim, StagedBatch } from '../destination.port';
 import { FencedError, StagingCountMismatch } from '../errors';
 import { PostgresDialect } from './postgres-dialect';
 
@@ -11,6 +11,8 @@ export interface PostgresDestinationOptions {
   stateSchema: string;
   createTables: boolean;
   lockTimeoutMs: number;
+  /** Lock wait bound for DDL; defaults to lockTimeoutMs. */
+  ddlLockTimeoutMs?: number;
   /** Isolation of merge transactions; READ COMMITTED is safe because each table has one writer. */
   isolation?: 'read committed' | 'serializable';
   /**
@@ -32,29 +34,68 @@ export class PostgresDestination implements Destination {
     this.pool.on('error', () => undefined);
   }
 
-  async prepareTable(contract: TableContract): Promise<void> {
+  async prepareState(contract: TableContract): Promise<void> {
     const { stateSchema } = this.options;
     await this.inTransaction(async (client) => {
       await client.query(this.dialect.createSchema(stateSchema));
       await client.query(this.dialect.createCheckpointTable(stateSchema, contract));
       if (contract.version) await client.query(this.dialect.createTombstoneTable(stateSchema, contract));
     });
+  }
+
+  async prepareTarget(contract: TableContract): Promise<void> {
     if (!this.options.createTables) return;
-    await this.inTransaction(async (client) => {
-      await client.query(this.dialect.createSchema(contract.schema));
-      await client.query(this.dialect.createTargetTable(contract));
-    });
+    // Read first, outside any DDL transaction: most of the time there is nothing to change and
+    // no lock stronger than a catalog read is ever requested.
     const listed = this.dialect.listColumns(contract);
     const existing = new Set(
       (await this.pool.query<{ column_name: string }>(listed.text, listed.values)).rows.map(
         (r) => r.column_name,
       ),
     );
-    for (const column of contract.columns.filter((c) => !existing.has(c.name))) {
-      // Adding a nullable column is safe: the sink is the table's only writer, and the short
-      // lock timeout keeps the ALTER from queueing in front of readers.
-      await this.inTransaction((client) => client.query(this.dialect.addColumn(contract, column)));
+    const ddlTimeout = this.options.ddlLockTimeoutMs ?? this.options.lockTimeoutMs;
+    if (existing.size === 0) {
+      await this.inTransaction(async (client) => {
+        await client.query(this.dialect.createSchema(contract.schema));
+        await client.query(this.dialect.createTargetTable(contract));
+      }, ddlTimeout);
+      return;
     }
+    for (const column of contract.columns.filter((c) => !existing.has(c.name))) {
+      // Adding a nullable column is safe: the sink is the table's only writer. The short DDL
+      // lock timeout bounds how long readers can queue behind the waiting ALTER.
+      await this.inTransaction(
+        (client) => client.query(this.dialect.addColumn(contract, column)),
+        ddlTimeout,
+      );
+    }
+  }
+
+  async prepareTable(contract: TableContract): Promise<void> {
+    await this.prepareState(contract);
+    await this.prepareTarget(contract);
+  }
+
+  async findBlockers(contract: TableContract, forDdl: boolean): Promise<Blocker[]> {
+    const query = this.dialect.findBlockers(this.options.stateSchema, contract, forDdl);
+    const { rows } = await this.pool.query(query.text, query.values);
+    return rows.map((r) => ({
+      pid: r.pid,
+      user: r.user,
+      application: r.application,
+      client: r.client,
+      state: r.state,
+      transactionAgeSeconds: r.transaction_age_seconds,
+      query: r.query,
+      relation: r.relation,
+      mode: r.mode,
+    }));
+  }
+
+  async cancelSession(pid: number): Promise<boolean> {
+    const query = this.dialect.cancelSession(pid);
+    const { rows } = await this.pool.query<{ cancelled: boolean }>(query.text, query.values);
+    return rows[0]?.cancelled === true;
   }
 
   async claimLane(
@@ -130,7 +171,10 @@ export class PostgresDestination implements Destination {
     await this.pool.end();
   }
 
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  private async inTransaction<T>(
+    work: (client: PoolClient) => Promise<T>,
+    lockTimeoutMs = this.options.lockTimeoutMs,
+  ): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -139,7 +183,7 @@ export class PostgresDestination implements Destination {
       );
       // Every statement of the loader waits for locks a bounded time, so it never hangs and
       // never sits in a lock queue in front of readers for long.
-      await client.query(this.dialect.lockTimeout(this.options.lockTimeoutMs));
+      await client.query(this.dialect.lockTimeout(lockTimeoutMs));
       const result = await work(client);
       await client.query('COMMIT');
       return result;

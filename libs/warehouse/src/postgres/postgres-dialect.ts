@@ -13,6 +13,17 @@ const columnList = (columns: ColumnContract[], alias = '') =>
 const keyMatch = (c: TableContract, left: string, right: string) =>
   c.primaryKey.map((k) => `${left}.${quoteIdent(k)} = ${right}.${quoteIdent(k)}`).join(' AND ');
 
+// PostgreSQL's table lock conflict matrix: what blocks ROW EXCLUSIVE (our DELETE/INSERT) and
+// what blocks ACCESS EXCLUSIVE (ALTER TABLE): every mode.
+const MODES_BLOCKING_DML = ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
+const ALL_LOCK_MODES = [
+  'AccessShareLock',
+  'RowShareLock',
+  'RowExclusiveLock',
+  'ShareUpdateExclusiveLock',
+  ...MODES_BLOCKING_DML,
+];
+
 export class PostgresDialect implements Dialect {
   readonly name: string = 'postgres';
 
@@ -127,6 +138,31 @@ export class PostgresDialect implements Dialect {
   readTouchedTables(state: string, c: TableContract): string[] {
     const tables = [target(c), checkpoint(state, c), ...(c.version ? [tombstone(state, c)] : [])];
     return tables.map((t) => `SELECT count(*) FROM ${t}`);
+  }
+
+  /**
+   * Sessions holding a granted lock on the contract's tables in a mode that conflicts with our
+   * DML (ROW EXCLUSIVE) or DDL (ACCESS EXCLUSIVE), oldest transaction first. Relation names are
+   * parameters resolved with to_regclass, so a table that does not exist yet is simply skipped.
+   */
+  findBlockers(state: string, c: TableContract, forDdl: boolean): Query {
+    const relations = [target(c), checkpoint(state, c), ...(c.version ? [tombstone(state, c)] : [])];
+    const modes = forDdl ? ALL_LOCK_MODES : MODES_BLOCKING_DML;
+    return {
+      text:
+        'SELECT a.pid, a.usename AS "user", a.application_name AS application, a.client_addr::text AS client, a.state, ' +
+        'extract(epoch FROM now() - a.xact_start)::float8 AS transaction_age_seconds, left(a.query, 1000) AS query, ' +
+        'l.relation::regclass::text AS relation, l.mode ' +
+        'FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid ' +
+        "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() " +
+        'AND l.relation = ANY (ARRAY(SELECT to_regclass(r) FROM unnest($1::text[]) AS r)) AND l.mode = ANY ($2::text[]) ' +
+        'ORDER BY a.xact_start NULLS LAST, a.pid',
+      values: [relations, modes],
+    };
+  }
+
+  cancelSession(pid: number): Query {
+    return { text: 'SELECT pg_cancel_backend($1) AS cancelled', values: [pid] };
   }
 
   lockTimeout(ms: number): string {

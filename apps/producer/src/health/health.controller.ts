@@ -1,0 +1,39 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { sendJson } from '../http-reply';
+import { INGEST_PUBLISHER, type IngestPublisher } from '../ingest/ingest-publisher';
+import { GATEWAY_METRICS, type GatewayMetrics } from '../metrics/gateway-metrics';
+import { OPENAPI_DOCUMENT } from './openapi';
+
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(INGEST_PUBLISHER) private readonly publisher: IngestPublisher,
+    @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
+  ) {}
+
+  /** Liveness: the process answers. */
+  @Get('healthz')
+  health(@Res() res: ServerResponse): void {
+    sendJson(res, 200, { status: 'ok' });
+  }
+
+  /** Readiness: the idempotent producer is connected, so a 202 can be earned. */
+  @Get('readyz')
+  ready(@Res() res: ServerResponse): void {
+    const ready = this.publisher.isReady();
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'kafka producer not connected' });
+  }
+
+  @Get('metrics')
+  async metricsText(@Res() res: ServerResponse): Promise<void> {
+    const text = await this.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+    res.end(text);
+  }
+
+  @Get('openapi.json')
+  openapi(@Res() res: ServerResponse): void {
+    sendJson(res, 200, OPENAPI_DOCUMENT);
+  }
+}

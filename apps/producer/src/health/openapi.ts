@@ -1,0 +1,185 @@
+const issue = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: {
+    code: {
+      type: 'string',
+      enum: [
+        'MALFORMED_JSON',
+        'NOT_AN_OBJECT',
+        'UNKNOWN_TABLE',
+        'INVALID_OP',
+        'MISSING_KEY',
+        'UNKNOWN_COLUMN',
+        'INVALID_VALUE',
+        'INVALID_VERSION',
+      ],
+    },
+    field: { type: 'string', example: 'row.qty' },
+    message: { type: 'string' },
+  },
+};
+
+const errorBody = (code: string) => ({
+  type: 'object',
+  required: ['error', 'message'],
+  properties: { error: { type: 'string', example: code }, message: { type: 'string' } },
+});
+
+/** The OpenAPI 3.1 description served at /openapi.json. */
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'tablelane ingest gateway',
+    version: '1',
+    description:
+      'Publishes change events to the tablelane ingest topic. A batch is accepted whole (202, after Kafka acknowledged every event) or not at all.',
+  },
+  security: [{ bearer: [] }, { apiKey: [] }],
+  paths: {
+    '/v1/changes': {
+      post: {
+        summary: 'Publish a batch of change events',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                oneOf: [
+                  { type: 'array', items: { $ref: '#/components/schemas/ChangeEvent' } },
+                  { $ref: '#/components/schemas/ChangeEvent' },
+                ],
+              },
+            },
+            'application/x-ndjson': {
+              schema: { type: 'string', description: 'one ChangeEvent JSON object per line' },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description:
+              'Every event was validated and acknowledged by Kafka (acks from all in-sync replicas).',
+            content: {
+              'application/json': {
+                schema: { type: 'object', properties: { accepted: { type: 'integer' } } },
+              },
+            },
+          },
+          '400': {
+            description: 'Malformed body or invalid events; nothing was accepted.',
+            content: {
+              'application/json': {
+                schema: {
+                  ...errorBody('INVALID_CHANGES'),
+                  properties: {
+                    ...errorBody('INVALID_CHANGES').properties,
+                    errors: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          index: { type: 'integer', description: 'position in the array or NDJSON line - 1' },
+                          issues: { type: 'array', items: issue },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '401': {
+            description: 'Missing or invalid API key.',
+            content: { 'application/json': { schema: errorBody('MISSING_API_KEY') } },
+          },
+          '403': {
+            description: 'An event names a table outside the API key scope; nothing was accepted.',
+            content: {
+              'application/json': {
+                schema: {
+                  ...errorBody('TABLE_NOT_IN_SCOPE'),
+                  properties: {
+                    ...errorBody('TABLE_NOT_IN_SCOPE').properties,
+                    errors: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: { index: { type: 'integer' }, table: { type: 'string' } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '413': {
+            description: 'The body is larger than TABLELANE_MAX_BODY_BYTES.',
+            content: { 'application/json': { schema: errorBody('PAYLOAD_TOO_LARGE') } },
+          },
+          '503': {
+            description: 'Kafka did not acknowledge; retry the batch.',
+            content: { 'application/json': { schema: errorBody('KAFKA_UNAVAILABLE') } },
+          },
+        },
+      },
+    },
+    '/healthz': {
+      get: { summary: 'Liveness', security: [], responses: { '200': { description: 'alive' } } },
+    },
+    '/readyz': {
+      get: {
+        summary: 'Readiness (Kafka producer connected)',
+        security: [],
+        responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
+      },
+    },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics',
+        security: [],
+        responses: { '200': { description: 'text exposition format' } },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+    },
+    schemas: {
+      ChangeEvent: {
+        oneOf: [
+          {
+            type: 'object',
+            required: ['table', 'op', 'row'],
+            properties: {
+              table: { type: 'string', example: 'public.sales' },
+              op: { const: 'upsert' },
+              row: {
+                type: 'object',
+                additionalProperties: true,
+                description: 'column values; bigint and numeric may be strings to stay exact',
+              },
+              version: { type: ['string', 'number'] },
+              id: { type: 'string' },
+              ts: { type: 'integer', description: 'event time, epoch milliseconds' },
+            },
+          },
+          {
+            type: 'object',
+            required: ['table', 'op', 'key'],
+            properties: {
+              table: { type: 'string' },
+              op: { const: 'delete' },
+              key: { type: 'object', additionalProperties: true, description: 'primary key columns' },
+              version: { type: ['string', 'number'] },
+              id: { type: 'string' },
+              ts: { type: 'integer' },
+            },
+          },
+        ],
+      },
+    },
+  },
+} as const;

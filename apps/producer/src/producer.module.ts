@@ -1,0 +1,61 @@
+import { loadConfigFile, runtimeSettings, type TablelaneConfig } from '@app/config';
+import { loadTransforms } from '@app/contracts';
+import { createKafka } from '@app/kafka';
+import { createLogger, type Logger } from '@app/observability';
+import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { loadApiKeys } from './auth/api-keys';
+import { API_KEYS } from './auth/api-keys.token';
+import { HealthController } from './health/health.controller';
+import { ChangesController } from './ingest/changes.controller';
+import { INGEST_PUBLISHER, KafkaIngestPublisher } from './ingest/ingest-publisher';
+import { IngestService } from './ingest/ingest.service';
+import { GATEWAY_METRICS, GatewayMetrics } from './metrics/gateway-metrics';
+import { producerSettings } from './producer-settings';
+import { PRODUCER_LOGGER, PRODUCER_SETTINGS } from './producer.tokens';
+
+let contracts: TablelaneConfig | undefined;
+/** The contracts file, read once per process (TABLELANE_CONFIG). */
+const config = (): TablelaneConfig => (contracts ??= loadConfigFile());
+
+@Module({
+  controllers: [ChangesController, HealthController],
+  providers: [
+    { provide: PRODUCER_LOGGER, useFactory: () => createLogger('producer') },
+    { provide: PRODUCER_SETTINGS, useFactory: () => producerSettings() },
+    { provide: API_KEYS, useFactory: () => loadApiKeys() },
+    { provide: GATEWAY_METRICS, useFactory: () => new GatewayMetrics() },
+    {
+      provide: INGEST_PUBLISHER,
+      inject: [PRODUCER_LOGGER],
+      useFactory: async (logger: Logger) => {
+        const runtime = runtimeSettings();
+        const publisher = new KafkaIngestPublisher(
+          createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-producer`, logger),
+          config().topics.ingest,
+        );
+        await publisher.connect();
+        return publisher;
+      },
+    },
+    {
+      provide: IngestService,
+      inject: [INGEST_PUBLISHER],
+      useFactory: (publisher: KafkaIngestPublisher) =>
+        new IngestService(config(), loadTransforms(config()), publisher),
+    },
+  ],
+})
+export class ProducerModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    @Inject(INGEST_PUBLISHER) private readonly publisher: KafkaIngestPublisher,
+    @Inject(PRODUCER_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.logger.info({ topic: config().topics.ingest }, 'producer gateway ready');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.publisher.disconnect();
+  }
+}

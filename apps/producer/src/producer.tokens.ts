@@ -1,0 +1,2 @@
+export const PRODUCER_SETTINGS = Symbol('PRODUCER_SETTINGS');
+export const PRODUCER_LOGGER = Symbol('PRODUCER_LOGGER');

@@ -1,0 +1,150 @@
+import { loadConfigFile, runtimeSettings } from '@app/config';
+import { ingestValueSubject, loadTransforms } from '@app/contracts';
+import { AvroChangeCodec, createKafka, TransactionalPipeline, type PipelineOutput } from '@app/kafka';
+import type { Logger } from '@app/observability';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import type { Admin } from 'kafkajs';
+import { planLanes, type LaneBaseline } from './lanes/lane-baseline';
+import { LaneBaselineStore, partitionCount } from './lanes/lane-baseline.store';
+import { RouterMetrics } from './metrics/router-metrics';
+import type { RouterSettings } from './router-settings';
+import { routeRecord, type RouteContext } from './routing/route-record';
+
+/**
+ * Wires the router: checks the topics and the lanes, then runs the transactional pipeline
+ * that turns ingest records into changes on their table's lane, or dead letters.
+ */
+export class RouterService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private pipeline?: TransactionalPipeline;
+  private laneCheck?: NodeJS.Timeout;
+  private admin?: Admin;
+  readonly metrics = new RouterMetrics();
+
+  constructor(
+    private readonly settings: RouterSettings,
+    private readonly logger: Logger,
+    private readonly onFatal: (error: Error) => void,
+  ) {}
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stop();
+  }
+
+  async start(): Promise<void> {
+    const config = loadConfigFile();
+    const transforms = loadTransforms(config);
+    const runtime = runtimeSettings();
+    const kafka = createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-router`, this.logger);
+    const admin = kafka.admin();
+    this.admin = admin;
+    await admin.connect();
+
+    const { topics } = config;
+    const names = [topics.ingest, topics.changes, topics.dlq];
+    const counts = await Promise.all(names.map((t) => partitionCount(admin, t)));
+    const missing = names.filter((_, i) => counts[i] === undefined);
+    if (missing.length > 0) {
+      // Never let topic auto-creation pick the partition count of the lanes: refuse instead.
+      throw new Error(
+        `topics ${missing.join(', ')} do not exist; create them first (scripts/stack/up.sh does; see docs/operations-lanes.md)`,
+      );
+    }
+    const [, changesPartitions, dlqPartitions] = counts as number[];
+
+    const store = new LaneBaselineStore(kafka, admin, this.settings.lanesTopic ?? `${topics.changes}.lanes`);
+    const recorded = await store.read(topics.changes);
+    const plan = planLanes(config.tables, topics.changes, changesPartitions!, recorded);
+    if (plan.added.length > 0) await store.write(plan.baseline);
+    this.logger.info(
+      {
+        changesTopic: topics.changes,
+        partitions: plan.baseline.partitions,
+        lanes: Object.fromEntries(plan.lanes),
+        newTables: plan.added,
+        baselineTopic: store.topic,
+      },
+      recorded ? 'lanes match the recorded baseline' : 'lane baseline recorded',
+    );
+    this.watchPartitionCount(admin, plan.baseline);
+
+    const codec = AvroChangeCodec.connect(runtime.schemaRegistryUrl, ingestValueSubject(topics.ingest));
+    const ctx: RouteContext = {
+      config,
+      transforms,
+      topics,
+      lanes: plan.lanes,
+      dlqPartitions: dlqPartitions!,
+    };
+    this.pipeline = new TransactionalPipeline({
+      kafka,
+      groupId: this.settings.groupId,
+      inputTopic: topics.ingest,
+      transactionalIdPrefix: this.settings.transactionalIdPrefix,
+      sessionTimeoutMs: this.settings.sessionTimeoutMs,
+      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
+      logger: this.logger,
+      onFatal: this.onFatal,
+      onCommitted: (records, outputs, seconds) => this.metrics.committed(records, outputs, seconds),
+      onRetry: () => this.metrics.retries.inc(),
+      transform: async (records) => {
+        const outputs: PipelineOutput[] = [];
+        for (const record of records) {
+          const result = await routeRecord(ctx, record, codec);
+          if (result.kind === 'filtered') continue;
+          if (result.kind === 'dead') {
+            this.logger.warn(
+              {
+                partition: record.partition,
+                offset: record.offset,
+                code: result.error.code,
+                reason: result.error.message,
+              },
+              'change refused; dead-lettered',
+            );
+          }
+          outputs.push(result.output);
+        }
+        return outputs;
+      },
+    });
+    await this.pipeline.start();
+    this.logger.info(
+      { ingest: topics.ingest, changes: topics.changes, dlq: topics.dlq, groupId: this.settings.groupId },
+      'router running',
+    );
+  }
+
+  get isConsuming(): boolean {
+    return this.pipeline?.isConsuming ?? false;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.laneCheck);
+    await this.pipeline?.stop();
+    await this.admin?.disconnect();
+  }
+
+  /**
+   * Lanes stay computed from the baseline while running, so partitions added meanwhile
+   * cannot move a table; this only makes the change loud before the next start refuses it.
+   */
+  private watchPartitionCount(admin: Admin, baseline: LaneBaseline): void {
+    this.laneCheck = setInterval(() => {
+      partitionCount(admin, baseline.changesTopic)
+        .then((live) => {
+          if (live !== undefined && live !== baseline.partitions) {
+            this.logger.error(
+              { changesTopic: baseline.changesTopic, live, baseline: baseline.partitions },
+              'the changes topic partition count changed; this router keeps the baseline lanes, the next start refuses until the lanes are drained and re-baselined (docs/operations-lanes.md)',
+            );
+          }
+        })
+        .catch(() => undefined);
+    }, this.settings.laneCheckIntervalMs);
+    this.laneCheck.unref();
+  }
+}

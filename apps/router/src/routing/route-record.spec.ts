@@ -1,0 +1,100 @@
+import { parseConfig } from '@app/config';
+import { DLQ_HEADERS, parseTransforms } from '@app/contracts';
+import { ChangeRejected } from '@app/contracts';
+import type { PipelineRecord } from '@app/kafka';
+import { describe, expect, it } from 'vitest';
+import { routeRecord, type RouteContext } from './route-record';
+
+const raw = {
+  topics: { ingest: 'in', changes: 'out', dlq: 'dead' },
+  tables: [
+    { name: 'public.sales', columns: { id: 'bigint', qty: 'integer' }, primaryKey: ['id'] },
+    {
+      name: 'shop.orders',
+      columns: { id: 'bigint', region: 'text' },
+      primaryKey: ['id'],
+      transforms: [{ filter: { column: 'region', equals: 'eu' } }],
+    },
+  ],
+};
+const config = parseConfig(raw);
+const ctx: RouteContext = {
+  config,
+  transforms: parseTransforms(raw, config),
+  topics: config.topics,
+  lanes: new Map([
+    ['public.sales', 3],
+    ['shop.orders', 5],
+  ]),
+  dlqPartitions: 1,
+};
+const noAvro = {
+  decode: async () => {
+    throw new ChangeRejected([{ code: 'UNKNOWN_SCHEMA', message: 'schema id 9 is not known' }]);
+  },
+};
+const record = (value: string | Buffer | null): PipelineRecord => ({
+  topic: 'in',
+  partition: 2,
+  offset: '41',
+  key: null,
+  value: typeof value === 'string' ? Buffer.from(value) : value,
+  headers: { trace: 'abc' },
+});
+
+describe('routeRecord', () => {
+  it('puts a valid change on its table lane, keyed by table, in the JSON form', async () => {
+    const result = await routeRecord(
+      ctx,
+      record('{"table":"public.sales","op":"upsert","row":{"id":"1","qty":2},"extra":1}'),
+      noAvro,
+    );
+    expect(result).toMatchObject({
+      kind: 'change',
+      output: { topic: 'out', partition: 3, key: 'public.sales' },
+    });
+    if (result.kind !== 'change') throw new Error('expected a change');
+    expect(JSON.parse(String(result.output.value))).toEqual({
+      table: 'public.sales',
+      op: 'upsert',
+      row: { id: '1', qty: 2 },
+    });
+  });
+
+  it.each([
+    ['malformed JSON', '{"table":', 'MALFORMED_JSON'],
+    ['an unknown table', '{"table":"x.y","op":"upsert","row":{}}', 'UNKNOWN_TABLE'],
+    ['a missing key', '{"table":"public.sales","op":"upsert","row":{"qty":1}}', 'MISSING_KEY'],
+    ['a wrong type', '{"table":"public.sales","op":"upsert","row":{"id":1,"qty":"lots"}}', 'INVALID_VALUE'],
+  ])('dead-letters %s with the original bytes and the reason', async (_what, value, code) => {
+    const result = await routeRecord(ctx, record(value), noAvro);
+    expect(result.kind).toBe('dead');
+    if (result.kind !== 'dead') return;
+    expect(result.output).toMatchObject({ topic: 'dead', partition: 0, value: Buffer.from(value) });
+    expect(result.output.headers).toMatchObject({
+      trace: 'abc',
+      [DLQ_HEADERS.sourceTopic]: 'in',
+      [DLQ_HEADERS.sourcePartition]: '2',
+      [DLQ_HEADERS.sourceOffset]: '41',
+      [DLQ_HEADERS.errorCode]: code,
+      [DLQ_HEADERS.stage]: 'router',
+    });
+  });
+
+  it('sends Avro-framed values to the Avro decoder', async () => {
+    const result = await routeRecord(ctx, record(Buffer.from([0, 0, 0, 0, 9, 1])), noAvro);
+    expect(result.kind === 'dead' && result.error.code).toBe('UNKNOWN_SCHEMA');
+  });
+
+  it('drops what a filter does not keep', async () => {
+    expect(
+      (
+        await routeRecord(
+          ctx,
+          record('{"table":"shop.orders","op":"upsert","row":{"id":1,"region":"us"}}'),
+          noAvro,
+        )
+      ).kind,
+    ).toBe('filtered');
+  });
+});

@@ -1,0 +1,273 @@
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import type { KafkaLogger } from './kafka-client';
+
+/** One record of the input topic, as the transform sees it. */
+export interface PipelineRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+}
+
+/** One record to write, inside the same transaction as the input offsets. */
+export interface PipelineOutput {
+  topic: string;
+  /** Explicit partition; the lanes of tablelane are never left to a partitioner. */
+  partition: number;
+  key: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string | Buffer>;
+}
+
+export interface TransactionalPipelineOptions {
+  kafka: Kafka;
+  groupId: string;
+  inputTopic: string;
+  /** Each input partition gets its own transactional id: `<prefix>.<topic>.<partition>`. */
+  transactionalIdPrefix: string;
+  /**
+   * Turns a batch of input records into the records to write. Throwing means "nothing is
+   * known yet" (e.g. the registry is down): the transaction is aborted and the batch retried.
+   * Bad data must be turned into outputs (dead letters), never thrown.
+   */
+  transform(records: PipelineRecord[]): Promise<PipelineOutput[]>;
+  logger: KafkaLogger;
+  /** Called when the consumer stopped for good; the process should exit and be restarted. */
+  onFatal(error: Error): void;
+  /** Called after a batch's transaction committed, with what it wrote (for metrics). */
+  onCommitted?(records: PipelineRecord[], outputs: PipelineOutput[], seconds: number): void;
+  /** Called when a batch's transaction failed and will be retried. */
+  onRetry?(error: Error): void;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  partitionsConsumedConcurrently?: number;
+  transactionTimeoutMs?: number;
+  retryBackoffMs?: number;
+}
+
+interface PartitionLane {
+  producer?: Producer;
+  /** False until this generation's committed offset was re-read after fencing older writers. */
+  verified: boolean;
+}
+
+/**
+ * Exactly-once consume-transform-produce with Kafka transactions: for every batch of an
+ * input partition, the outputs and the next input offset are committed in one transaction,
+ * so either both are visible to read_committed readers or neither is.
+ *
+ * kafkajs does not implement KIP-447 (fencing by consumer group generation), so this follows
+ * the pre-KIP-447 recipe of the Java client: one transactional id per input partition. When
+ * a partition moves to another instance, or a crashed instance restarts, the new owner's
+ * InitProducerId bumps the epoch of that id, which aborts the old owner's open transaction
+ * and fences it from committing another one.
+ */
+export class TransactionalPipeline {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly lanes = new Map<number, PartitionLane>();
+  private stopping = false;
+  private consuming = false;
+
+  constructor(private readonly options: TransactionalPipelineOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+      // read_committed: only committed input is routed (producers may be transactional too).
+      readUncommitted: false,
+    });
+    this.admin = options.kafka.admin();
+  }
+
+  async start(): Promise<void> {
+    const { consumer, options } = this;
+    await this.admin.connect();
+    await consumer.connect();
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assigned = new Set(event.payload.memberAssignment[options.inputTopic] ?? []);
+      options.logger.info(
+        { groupId: options.groupId, partitions: [...assigned] },
+        'router partitions assigned',
+      );
+      for (const [partition, lane] of this.lanes) {
+        // A partition may have had another owner since we last wrote it: verify again.
+        lane.verified = false;
+        if (!assigned.has(partition)) void this.dropProducer(partition);
+      }
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.consuming = false;
+      if (!event.payload.restart && !this.stopping) options.onFatal(event.payload.error);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => (this.consuming = true));
+    await consumer.subscribe({ topic: options.inputTopic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+  }
+
+  /** In a group and fetching: for readiness probes. */
+  get isConsuming(): boolean {
+    return this.consuming && !this.stopping;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+    await Promise.all([...this.lanes.keys()].map((p) => this.dropProducer(p)));
+    await this.admin.disconnect();
+  }
+
+  private async processBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    if (batch.messages.length === 0) return;
+    const firstOffset = batch.messages[0]!.offset;
+    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
+    const records: PipelineRecord[] = batch.messages.map((m) => ({
+      topic,
+      partition,
+      offset: m.offset,
+      key: m.key,
+      value: m.value,
+      headers: m.headers ?? {},
+    }));
+
+    const started = process.hrtime.bigint();
+    for (let attempt = 1; isRunning() && !isStale(); attempt++) {
+      const lane = this.laneOf(partition);
+      let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
+      try {
+        const producer = await this.producerFor(partition, lane);
+        // The first transaction of a producer runs InitProducerId, which fences older owners
+        // of this partition and settles their open transaction (commit or abort).
+        transaction = await producer.transaction();
+        if (!lane.verified) {
+          const committed = await this.committedOffset(topic, partition);
+          lane.verified = true;
+          if (committed !== undefined && committed !== firstOffset) {
+            // Our fetch position was read before the fence: an older owner committed more (or
+            // less) since. Restart from what is committed now, or we would route twice.
+            await transaction.abort();
+            this.options.logger.warn(
+              { topic, partition, fetched: firstOffset, committed },
+              'router re-seeking to the committed offset after fencing',
+            );
+            this.consumer.seek({ topic, partition, offset: committed });
+            return;
+          }
+        }
+        const outputs = await this.options.transform(records);
+        if (outputs.length > 0) {
+          await transaction.sendBatch({ acks: -1, topicMessages: groupByTopic(outputs) });
+        }
+        await transaction.sendOffsets({
+          consumerGroupId: this.options.groupId,
+          topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
+        });
+        // The one commit point: outputs and the input offset become visible together.
+        await transaction.commit();
+        this.options.logger.debug(
+          { topic, partition, from: firstOffset, to: batch.lastOffset(), outputs: outputs.length },
+          'batch committed',
+        );
+        resolveOffset(batch.lastOffset());
+        this.options.onCommitted?.(records, outputs, Number(process.hrtime.bigint() - started) / 1e9);
+        await heartbeat();
+        return;
+      } catch (error) {
+        if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
+        this.options.onRetry?.(error as Error);
+        // After a fence or a failed commit the producer's state is unknown: start afresh.
+        await this.dropProducer(partition);
+        const backoff = Math.min(
+          30_000,
+          (this.options.retryBackoffMs ?? 200) * 2 ** Math.min(attempt - 1, 8),
+        );
+        this.options.logger.warn(
+          {
+            topic,
+            partition,
+            offset: firstOffset,
+            attempt,
+            error: (error as Error).message,
+            retryInMs: backoff,
+          },
+          'router transaction failed; retrying the batch',
+        );
+        await sleep(backoff);
+        // Rebalance errors from the heartbeat propagate so kafkajs rejoins the group.
+        await heartbeat();
+      }
+    }
+  }
+
+  private laneOf(partition: number): PartitionLane {
+    let lane = this.lanes.get(partition);
+    if (!lane) {
+      lane = { verified: false };
+      this.lanes.set(partition, lane);
+    }
+    return lane;
+  }
+
+  private async producerFor(partition: number, lane: PartitionLane): Promise<Producer> {
+    if (lane.producer) return lane.producer;
+    const producer = this.options.kafka.producer({
+      transactionalId: `${this.options.transactionalIdPrefix}.${this.options.inputTopic}.${partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.options.transactionTimeoutMs ?? 60_000,
+    });
+    await producer.connect();
+    lane.producer = producer;
+    lane.verified = false;
+    return producer;
+  }
+
+  private async dropProducer(partition: number): Promise<void> {
+    const lane = this.lanes.get(partition);
+    const producer = lane?.producer;
+    if (!lane || !producer) return;
+    lane.producer = undefined;
+    lane.verified = false;
+    await producer.disconnect().catch(() => undefined);
+  }
+
+  private async committedOffset(topic: string, partition: number): Promise<string | undefined> {
+    const [offsets] = await this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
+    const offset = offsets?.partitions.find((p) => p.partition === partition)?.offset;
+    return offset === undefined || offset === '-1' ? undefined : offset;
+  }
+}
+
+function groupByTopic(outputs: PipelineOutput[]) {
+  const byTopic = new Map<string, PipelineOutput[]>();
+  for (const output of outputs) {
+    const list = byTopic.get(output.topic) ?? [];
+    list.push(output);
+    byTopic.set(output.topic, list);
+  }
+  return [...byTopic].map(([topic, messages]) => ({
+    topic,
+    messages: messages.map((m) => ({
+      partition: m.partition,
+      key: m.key,
+      value: m.value,
+      headers: m.headers,
+    })),
+  }));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
