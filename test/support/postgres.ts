@@ -30,6 +30,12 @@ export function dropSchemasAfterTest(...schemas: string[]): void {
   onTestFinished(async () => {
     const client = new Client(connection());
     await client.connect();
+    // A test that failed half-way may leave a session holding locks in its schemas.
+    await client.query(
+      'SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation ' +
+        'JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY ($1) AND l.pid <> pg_backend_pid()',
+      [schemas],
+    );
     for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();
   });

@@ -1,15 +1,23 @@
-import { loadConfigFile, runtimeSettings, type TablelaneConfig } from '@app/config';
+import { loadConfigFile, runtimeSettings, type RuntimeSettings, type TablelaneConfig } from '@app/config';
 import { createKafka } from '@app/kafka';
 import type { Logger } from '@app/observability';
 import { createS3Client, S3ObjectStore } from '@app/staging';
-import { PostgresDestination, type Destination } from '@app/warehouse';
+import {
+  AuroraS3ImportLoader,
+  describeRedshiftSettings,
+  PostgresDestination,
+  RedshiftDestination,
+  RedshiftDialect,
+  RedshiftS3CopyLoader,
+  redshiftSettings,
+  type Destination,
+} from '@app/warehouse';
 import { hostname } from 'node:os';
 import { SinkRunner } from './consumer/sink-runner';
-import { BatchStager } from './flush/batch-stager';
+import { BatchStager, type StagingFormat } from './flush/batch-stager';
 import { hitFaultPoint } from './flush/fault-points';
 import { SinkMetrics } from './metrics/sink-metrics';
 
-/** Builds the sink from configuration: the one place that knows which warehouse is used. */
 export interface BuiltSink {
   runner: SinkRunner;
   metrics: SinkMetrics;
@@ -17,21 +25,13 @@ export interface BuiltSink {
   destination: Destination;
 }
 
+/** Builds the sink from configuration: the one place that knows which warehouse is used. */
 export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env): BuiltSink {
   const config = loadConfigFile();
   const runtime = runtimeSettings(env);
   const metrics = new SinkMetrics();
   const concurrency = Number(env.TABLELANE_SINK_CONCURRENCY ?? 8);
-  const destination = new PostgresDestination({
-    pool: { connectionString: runtime.databaseUrl, max: concurrency + 2, application_name: 'tablelane-sink' },
-    stateSchema: config.warehouse.stateSchema,
-    createTables: config.warehouse.createTables,
-    lockTimeoutMs: config.warehouse.lockTimeoutMs,
-    ddlLockTimeoutMs: config.warehouse.ddlLockTimeoutMs,
-    isolation: env.TABLELANE_PG_ISOLATION === 'serializable' ? 'serializable' : 'read committed',
-    emulateTableLevelConflicts: env.TABLELANE_TEST_TABLE_LEVEL_CONFLICTS === 'true',
-    afterCopy: () => hitFaultPoint('after-copy'),
-  });
+  const { destination, format } = buildDestination(config, runtime, concurrency, logger, env);
   const store =
     config.warehouse.staging === 's3'
       ? new S3ObjectStore(createS3Client(runtime.s3), runtime.s3.bucket)
@@ -40,7 +40,7 @@ export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env):
     config,
     kafka: createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-sink`, logger),
     destination,
-    stager: new BatchStager(store, runtime.s3.prefix),
+    stager: new BatchStager(store, runtime.s3.prefix, format),
     metrics,
     logger,
     groupId: env.TABLELANE_SINK_GROUP ?? 'tablelane-sink',
@@ -49,4 +49,55 @@ export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env):
     sessionTimeoutMs: Number(env.TABLELANE_SINK_SESSION_TIMEOUT_MS ?? 30_000),
   });
   return { runner, metrics, config, destination };
+}
+
+function buildDestination(
+  config: TablelaneConfig,
+  runtime: RuntimeSettings,
+  concurrency: number,
+  logger: Logger,
+  env: NodeJS.ProcessEnv,
+): { destination: Destination; format: StagingFormat } {
+  const { stateSchema, createTables, lockTimeoutMs, ddlLockTimeoutMs } = config.warehouse;
+  const afterCopy = () => hitFaultPoint('after-copy');
+  if (config.warehouse.kind === 'redshift') {
+    const redshift = redshiftSettings(env);
+    logger.info({ redshift: describeRedshiftSettings(redshift) }, 'loading into Redshift');
+    return {
+      format: { kind: 'redshift', manifest: redshift.copy.manifest },
+      destination: new RedshiftDestination({
+        pool: { ...redshift.pool, max: concurrency + 2, application_name: 'tablelane-sink' },
+        stateSchema,
+        createTables,
+        lockTimeoutMs,
+        ddlLockTimeoutMs,
+        loadTimeoutMs: redshift.loadTimeoutMs,
+        lockTables: redshift.lockTables,
+        loader: new RedshiftS3CopyLoader(new RedshiftDialect(), redshift.copy),
+        dialect: { mergeStrategy: redshift.mergeStrategy },
+        afterCopy,
+      }),
+    };
+  }
+  return {
+    format: { kind: 'csv' },
+    destination: new PostgresDestination({
+      pool: {
+        connectionString: runtime.databaseUrl,
+        max: concurrency + 2,
+        application_name: 'tablelane-sink',
+      },
+      stateSchema,
+      createTables,
+      lockTimeoutMs,
+      ddlLockTimeoutMs,
+      loader:
+        config.warehouse.postgresLoad === 'aurora-s3'
+          ? new AuroraS3ImportLoader({ region: runtime.s3.region })
+          : undefined,
+      isolation: env.TABLELANE_PG_ISOLATION === 'serializable' ? 'serializable' : 'read committed',
+      emulateTableLevelConflicts: env.TABLELANE_TEST_TABLE_LEVEL_CONFLICTS === 'true',
+      afterCopy,
+    }),
+  };
 }

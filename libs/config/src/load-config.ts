@@ -65,6 +65,15 @@ export function parseConfig(raw: unknown, source = 'configuration'): TablelaneCo
     problems.push(`warehouse.staging must be s3 or direct, not ${JSON.stringify(staging)}`);
   if (staging === 'direct' && kind === 'redshift')
     problems.push('warehouse.staging: direct is only possible for postgres; Redshift loads from S3');
+  const postgresLoad = wh.postgresLoad ?? 'stream';
+  if (postgresLoad !== 'stream' && postgresLoad !== 'aurora-s3') {
+    problems.push(`warehouse.postgresLoad must be stream or aurora-s3, not ${JSON.stringify(postgresLoad)}`);
+  }
+  if (postgresLoad === 'aurora-s3' && (staging !== 's3' || kind !== 'postgres')) {
+    problems.push(
+      'warehouse.postgresLoad: aurora-s3 needs kind: postgres and staging: s3 (Aurora loads the staged file from S3)',
+    );
+  }
   const lockTimeoutMs = positiveInt(wh.lockTimeoutMs ?? 2000, 'warehouse.lockTimeoutMs', problems);
   const ddlLockTimeoutMs = positiveInt(wh.ddlLockTimeoutMs ?? 500, 'warehouse.ddlLockTimeoutMs', problems);
 
@@ -99,6 +108,7 @@ export function parseConfig(raw: unknown, source = 'configuration'): TablelaneCo
       stateSchema: stateSchema as string,
       createTables: wh.createTables !== false,
       staging: staging as 's3' | 'direct',
+      postgresLoad: postgresLoad as 'stream' | 'aurora-s3',
       lockTimeoutMs,
       ddlLockTimeoutMs,
     },

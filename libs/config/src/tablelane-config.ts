@@ -10,6 +10,11 @@ export interface WarehouseSettings {
   createTables: boolean;
   /** `s3`: stage every batch as a file in the bucket; `direct`: stream it to COPY (PostgreSQL only). */
   staging: 's3' | 'direct';
+  /**
+   * PostgreSQL only: `stream` COPYs the staged file through the connection; `aurora-s3` has
+   * Aurora load it server-side from S3 with aws_s3.table_import_from_s3 (needs staging: s3).
+   */
+  postgresLoad: 'stream' | 'aurora-s3';
   /** Upper bound on any lock wait of the loader, so it never queues in front of readers for long. */
   lockTimeoutMs: number;
   /** Shorter bound for DDL (create table, add column): readers queue behind a waiting ALTER. */

@@ -1,23 +1,26 @@
 import type { TableContract } from '@app/config';
 import { stagingKey, type ObjectStore } from '@app/staging';
-import { encodeCsv, type StagedRow } from '@app/warehouse';
+import { encodeCsv, redshiftStagedObjects, type StagedRow } from '@app/warehouse';
 import { Readable } from 'node:stream';
 import { hitFaultPoint } from './fault-points';
 
 export interface StagedFile {
   openStagedData(): Promise<Readable>;
   stagedUri?: string;
-  bytes: number;
 }
 
+/** How a batch is written: plain CSV, or gzip CSV with an optional manifest for Redshift's COPY. */
+export type StagingFormat = { kind: 'csv' } | { kind: 'redshift'; manifest: boolean };
+
 /**
- * Writes a reduced batch where the warehouse will load it from: an S3 object under a
+ * Writes a reduced batch where the warehouse will load it from: S3 objects under a
  * deterministic key (table, lane, offset range), or, when staging is `direct`, memory.
  */
 export class BatchStager {
   constructor(
     private readonly store: ObjectStore | undefined,
     private readonly prefix: string,
+    private readonly format: StagingFormat = { kind: 'csv' },
   ) {}
 
   async stage(
@@ -28,8 +31,11 @@ export class BatchStager {
     lastOffset: number,
     rows: StagedRow[],
   ): Promise<StagedFile> {
-    const body = encodeCsv(rows);
-    if (!this.store) return { openStagedData: async () => Readable.from([body]), bytes: body.length };
+    if (!this.store) {
+      const body = encodeCsv(rows);
+      return { openStagedData: async () => Readable.from([body]) };
+    }
+    const store = this.store;
     const key = stagingKey(
       this.prefix,
       contract.name,
@@ -38,10 +44,16 @@ export class BatchStager {
       String(firstOffset),
       String(lastOffset),
     );
-    await this.store.put(key, body);
+    if (this.format.kind === 'redshift') {
+      const { objects, loadUri } = redshiftStagedObjects(key, rows, (k) => store.uri(k), this.format);
+      // In order: the manifest, if any, comes last and so never names a missing file.
+      for (const object of objects) await store.put(object.key, object.body);
+      hitFaultPoint('after-stage');
+      return { openStagedData: () => store.get(objects[0]!.key), stagedUri: loadUri };
+    }
+    await store.put(key, encodeCsv(rows));
     hitFaultPoint('after-stage');
-    const store = this.store;
     // The warehouse loads what is in S3, not our copy in memory: what was staged is what lands.
-    return { openStagedData: () => store.get(key), stagedUri: store.uri(key), bytes: body.length };
+    return { openStagedData: () => store.get(key), stagedUri: store.uri(key) };
   }
 }

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Blocker, CheckpointRow, Destination, LaneClaim, StagedBatch } from '../destination.port';
 import { FencedError, StagingCountMismatch } from '../errors';
 import { PostgresDialect } from './postgres-dialect';
+import type { StagingLoader } from '../staging-loader';
 
 export interface PostgresDestinationOptions {
   pool: PoolConfig;
@@ -13,6 +14,8 @@ export interface PostgresDestinationOptions {
   lockTimeoutMs: number;
   /** Lock wait bound for DDL; defaults to lockTimeoutMs. */
   ddlLockTimeoutMs?: number;
+  /** Moves the staged file into the staging table; default: COPY FROM STDIN, streamed. */
+  loader?: StagingLoader;
   /** Isolation of merge transactions; READ COMMITTED is safe because each table has one writer. */
   isolation?: 'read committed' | 'serializable';
   /**
@@ -135,15 +138,21 @@ export class PostgresDestination implements Destination {
       if (advanced.rowCount !== 1) throw new FencedError(contract.name, batch.partition, batch.claim.epoch);
 
       await client.query(this.dialect.createStagingTable(contract));
-      const copy = client.query(copyFrom(this.dialect.copyIntoStaging(contract)));
-      await pipeline(await batch.openStagedData(), copy);
-      if (copy.rowCount !== batch.rowCount)
-        throw new StagingCountMismatch(contract.name, batch.rowCount, copy.rowCount);
+      const loaded = this.options.loader
+        ? await this.options.loader.load(client, batch)
+        : await this.streamCopy(client, batch);
+      if (loaded !== batch.rowCount) throw new StagingCountMismatch(contract.name, batch.rowCount, loaded);
       this.options.afterCopy?.();
 
       for (const statement of this.dialect.mergeStatements(stateSchema, contract))
         await client.query(statement);
     });
+  }
+
+  private async streamCopy(client: PoolClient, batch: StagedBatch): Promise<number> {
+    const copy = client.query(copyFrom(this.dialect.copyIntoStaging(batch.contract)));
+    await pipeline(await batch.openStagedData(), copy);
+    return copy.rowCount;
   }
 
   async readCheckpoints(contract: TableContract): Promise<CheckpointRow[]> {

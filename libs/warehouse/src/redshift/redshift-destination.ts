@@ -1,0 +1,257 @@
+import type { TableContract } from '@app/config';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import type { Blocker, CheckpointRow, Destination, LaneClaim, StagedBatch } from '../destination.port';
+import { FencedError, StagingCountMismatch } from '../errors';
+import type { StagingLoader } from '../staging-loader';
+import { RedshiftDialect, type RedshiftDialectOptions } from './redshift-dialect';
+import { DuplicateCheckpointRows } from './redshift-errors';
+
+export interface RedshiftDestinationOptions {
+  pool: PoolConfig;
+  stateSchema: string;
+  createTables: boolean;
+  /**
+   * Bound on lock waits: the LOCK statements and the checkpoint compare-and-set. Redshift has
+   * no lock_timeout, so this is the statement_timeout of a transaction's locking phase.
+   */
+  lockTimeoutMs: number;
+  /** Bound on lock waits of DDL (create table, add column); defaults to lockTimeoutMs. */
+  ddlLockTimeoutMs?: number;
+  /** statement_timeout of the load-and-merge phase, COPY included; 0 for no limit. */
+  loadTimeoutMs: number;
+  /**
+   * LOCK every table a merge transaction touches, at its start, in one sorted order (seed 001).
+   * Not needed while tablelane is the only writer of its tables; turn it on when other writers
+   * share them. Readers of those tables then wait for the merge.
+   */
+  lockTables: boolean;
+  /** COPY FROM S3 on Redshift; COPY FROM STDIN in the PostgreSQL-compatible test mode. */
+  loader: StagingLoader;
+  dialect?: RedshiftDialectOptions;
+  /**
+   * `serializable` begins transactions with ISOLATION LEVEL SERIALIZABLE (tests on PostgreSQL).
+   * On Redshift the level is a database setting (SERIALIZABLE or SNAPSHOT); `default` uses it.
+   */
+  isolation?: 'default' | 'serializable';
+  /** Test-only: read every touched table in full after the locks, as Redshift detects conflicts. */
+  emulateTableLevelConflicts?: boolean;
+  /** Test-only fault point between the COPY and the merge. */
+  afterCopy?: () => void;
+}
+
+/**
+ * Amazon Redshift, over the PostgreSQL protocol. Each merge transaction: locking phase (short
+ * statement timeout; optional LOCK of every touched table in sorted order; the checkpoint
+ * compare-and-set), then load phase (load timeout; staging table; COPY; count check; merge;
+ * drop the staging table), then COMMIT. Reads that need not be atomic with the merge (column
+ * listing, checkpoint reads, blockers) run outside any transaction.
+ */
+export class RedshiftDestination implements Destination {
+  readonly dialect: RedshiftDialect;
+  private readonly pool: Pool;
+
+  constructor(private readonly options: RedshiftDestinationOptions) {
+    this.dialect = new RedshiftDialect(options.dialect);
+    this.pool = new Pool(options.pool);
+    // An idle client that loses its connection must not crash the process; the next query retries.
+    this.pool.on('error', () => undefined);
+  }
+
+  async prepareState(contract: TableContract): Promise<void> {
+    const { stateSchema } = this.options;
+    await this.inTransaction(async (client) => {
+      await client.query(this.dialect.createSchema(stateSchema));
+      await client.query(this.dialect.createCheckpointTable(stateSchema, contract));
+      if (contract.version) await client.query(this.dialect.createTombstoneTable(stateSchema, contract));
+    }, this.ddlTimeout());
+  }
+
+  async prepareTarget(contract: TableContract): Promise<void> {
+    if (!this.options.createTables) return;
+    // A catalog read, outside any transaction: usually there is nothing to change.
+    const listed = this.dialect.listColumns(contract);
+    const existing = new Set(
+      (await this.pool.query<{ column_name: string }>(listed.text, listed.values)).rows.map(
+        (r) => r.column_name,
+      ),
+    );
+    if (existing.size === 0) {
+      await this.inTransaction(async (client) => {
+        await client.query(this.dialect.createSchema(contract.schema));
+        await client.query(this.dialect.createTargetTable(contract));
+      }, this.ddlTimeout());
+      return;
+    }
+    for (const column of contract.columns.filter((c) => !existing.has(c.name))) {
+      // A nullable column, added on its own (autocommit): the sink is the table's only writer,
+      // and the DDL statement timeout bounds how long it can wait for the table's lock.
+      await this.withClient(this.ddlTimeout(), (client) =>
+        client.query(this.dialect.addColumn(contract, column)),
+      );
+    }
+  }
+
+  async prepareTable(contract: TableContract): Promise<void> {
+    await this.prepareState(contract);
+    await this.prepareTarget(contract);
+  }
+
+  async findBlockers(contract: TableContract, forDdl: boolean): Promise<Blocker[]> {
+    const query = this.dialect.findBlockers(this.options.stateSchema, contract, forDdl);
+    const { rows } = await this.pool.query(query.text, query.values);
+    return rows.map((r) => ({
+      pid: r.pid,
+      user: r.user === null ? null : String(r.user).trim(),
+      application: r.application,
+      client: r.client,
+      state: r.state,
+      transactionAgeSeconds: r.transaction_age_seconds === null ? null : Number(r.transaction_age_seconds),
+      query: r.query,
+      relation: r.relation,
+      mode: r.mode,
+    }));
+  }
+
+  async cancelSession(pid: number): Promise<boolean> {
+    const query = this.dialect.cancelSession(pid);
+    const { rows } = await this.pool.query<{ cancelled: boolean | number }>(query.text, query.values);
+    // PostgreSQL answers a boolean, Redshift a number.
+    const cancelled = rows[0]?.cancelled;
+    return cancelled === true || Number(cancelled) === 1;
+  }
+
+  async claimLane(
+    contract: TableContract,
+    topic: string,
+    partition: number,
+    owner: string,
+  ): Promise<LaneClaim> {
+    const { stateSchema } = this.options;
+    return this.inTransaction(async (client) => {
+      // Always locked, whatever lockTables says: Redshift enforces no primary key, so two
+      // first claims under SNAPSHOT isolation could otherwise both insert the lane's row.
+      await client.query(this.dialect.lockCheckpointTable(stateSchema, contract));
+      const init = this.dialect.initCheckpoint(stateSchema, contract, topic, partition);
+      await client.query(init.text, init.values);
+      const claim = this.dialect.claimCheckpoint(stateSchema, contract, topic, partition, owner, new Date());
+      const claimed = await client.query(claim.text, claim.values);
+      const claimedRows = claimed.rowCount ?? 0;
+      if (claimedRows > 1) throw new DuplicateCheckpointRows(contract.name, partition, claimedRows);
+      const read = this.dialect.readClaim(stateSchema, contract, topic, partition);
+      const row = (await client.query<{ last_offset: string; epoch: string }>(read.text, read.values))
+        .rows[0]!;
+      return { lastOffset: Number(row.last_offset), epoch: Number(row.epoch) };
+    });
+  }
+
+  async applyBatch(batch: StagedBatch): Promise<void> {
+    const { contract } = batch;
+    const { stateSchema } = this.options;
+    await this.inTransaction(async (client) => {
+      // Locking phase, under the short statement timeout.
+      if (this.options.lockTables) await client.query(this.dialect.lockTables(stateSchema, contract));
+      if (this.options.emulateTableLevelConflicts) {
+        for (const read of this.dialect.readTouchedTables(stateSchema, contract)) await client.query(read);
+      }
+      // The checkpoint compare-and-set comes first among the writes: a stale owner (older
+      // epoch, or a lane moved on) fails here, before loading anything, and rolls back.
+      const cas = this.dialect.advanceCheckpoint(
+        stateSchema,
+        contract,
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          epoch: batch.claim.epoch,
+          previousOffset: batch.claim.lastOffset,
+          nextOffset: batch.nextOffset,
+        },
+        new Date(),
+      );
+      const advanced = (await client.query(cas.text, cas.values)).rowCount ?? 0;
+      if (advanced === 0) throw new FencedError(contract.name, batch.partition, batch.claim.epoch);
+      if (advanced > 1) throw new DuplicateCheckpointRows(contract.name, batch.partition, advanced);
+
+      // Load phase, under the load timeout: the locks are held, COPY may take a while.
+      await client.query(this.dialect.statementTimeout(this.options.loadTimeoutMs));
+      await client.query(this.dialect.createStagingTable(contract));
+      const loaded = await this.options.loader.load(client, batch);
+      // Never merge a partial file.
+      if (loaded !== batch.rowCount) throw new StagingCountMismatch(contract.name, batch.rowCount, loaded);
+      this.options.afterCopy?.();
+      for (const statement of this.dialect.mergeStatements(stateSchema, contract))
+        await client.query(statement);
+      await client.query(this.dialect.dropStagingTable());
+    });
+  }
+
+  async readCheckpoints(contract: TableContract): Promise<CheckpointRow[]> {
+    const result = await this.pool.query(this.dialect.readCheckpoints(this.options.stateSchema, contract));
+    return result.rows.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      lastOffset: Number(r.last_offset),
+      epoch: Number(r.epoch),
+      owner: r.owner,
+      committedAt: r.committed_at,
+    }));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private ddlTimeout(): number {
+    return this.options.ddlLockTimeoutMs ?? this.options.lockTimeoutMs;
+  }
+
+  private async withClient<T>(timeoutMs: number, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query(this.dialect.statementTimeout(timeoutMs));
+      return await work(client);
+    } catch (error) {
+      broken = !(error as { code?: unknown })?.code;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async inTransaction<T>(
+    work: (client: PoolClient) => Promise<T>,
+    lockTimeoutMs = this.options.lockTimeoutMs,
+  ): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query(
+        this.options.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN',
+      );
+      // Every lock wait is bounded, so the loader never hangs and never sits in a lock queue
+      // in front of readers for long. Session-level on Redshift, hence set in every transaction.
+      await client.query(this.dialect.lockTimeout(lockTimeoutMs));
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

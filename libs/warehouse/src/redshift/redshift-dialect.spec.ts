@@ -1,0 +1,307 @@
+import { parseConfig } from '@app/config';
+import { describe, expect, it } from 'vitest';
+import { RedshiftDialect } from './redshift-dialect';
+
+const { tables } = parseConfig({
+  tables: [
+    {
+      name: 'public.sales',
+      columns: {
+        salesid: 'bigint',
+        listid: 'integer',
+        qty: 'integer',
+        price: 'numeric(8,2)',
+        note: 'varchar(20)',
+        sold: 'timestamptz',
+        ver: 'bigint',
+      },
+      primaryKey: ['salesid', 'listid'],
+      version: 'ver',
+    },
+    {
+      name: 'app.users',
+      columns: {
+        id: 'bigint',
+        email: 'text',
+        meta: 'json',
+        score: 'double',
+        active: 'boolean',
+        born: 'date',
+        seen: 'timestamp',
+      },
+      primaryKey: ['id'],
+    },
+    { name: 'app.clicks', mode: 'append', columns: { at: 'timestamptz', url: 'text' } },
+  ],
+});
+const [sales, users, clicks] = tables as [(typeof tables)[0], (typeof tables)[0], (typeof tables)[0]];
+const redshift = new RedshiftDialect();
+const compatible = new RedshiftDialect({ compatibility: 'postgres' });
+const merging = new RedshiftDialect({ mergeStrategy: 'merge' });
+const at = new Date('2026-11-21T09:00:00.000Z');
+
+describe('RedshiftDialect golden SQL', () => {
+  it('creates schemas and target tables with Redshift types and key distribution', () => {
+    expect(redshift.createSchema('tablelane')).toMatchInlineSnapshot(
+      `"CREATE SCHEMA IF NOT EXISTS "tablelane""`,
+    );
+    expect(redshift.createTargetTable(sales)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "public"."sales" ("salesid" BIGINT NOT NULL, "listid" INTEGER NOT NULL, "qty" INTEGER, "price" DECIMAL(8,2), "note" VARCHAR(20), "sold" TIMESTAMPTZ, "ver" BIGINT, PRIMARY KEY ("salesid", "listid")) DISTKEY ("salesid") SORTKEY ("salesid", "listid")"`,
+    );
+    expect(redshift.createTargetTable(users)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "app"."users" ("id" BIGINT NOT NULL, "email" VARCHAR(65535), "meta" SUPER, "score" DOUBLE PRECISION, "active" BOOLEAN, "born" DATE, "seen" TIMESTAMP, PRIMARY KEY ("id")) DISTKEY ("id") SORTKEY ("id")"`,
+    );
+    expect(redshift.createTargetTable(clicks)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "app"."clicks" ("at" TIMESTAMPTZ, "url" VARCHAR(65535))"`,
+    );
+  });
+
+  it('keeps to SQL PostgreSQL also accepts in the compatible mode', () => {
+    expect(compatible.createTargetTable(users)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "app"."users" ("id" BIGINT NOT NULL, "email" VARCHAR(65535), "meta" VARCHAR(65535), "score" DOUBLE PRECISION, "active" BOOLEAN, "born" DATE, "seen" TIMESTAMP, PRIMARY KEY ("id"))"`,
+    );
+    expect(compatible.createTombstoneTable('tablelane', sales)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__tomb" ("salesid" BIGINT, "listid" INTEGER, "ver" BIGINT)"`,
+    );
+    expect(compatible.createStagingTable(users)).toMatchInlineSnapshot(
+      `"CREATE TEMP TABLE "tablelane_stage" ("id" BIGINT, "email" VARCHAR(65535), "meta" VARCHAR(65535), "score" DOUBLE PRECISION, "active" BOOLEAN, "born" DATE, "seen" TIMESTAMP, "__tl_op" CHAR(1) NOT NULL)"`,
+    );
+    expect(compatible.mergeStatements('tablelane', users)).toMatchInlineSnapshot(`
+      [
+        "DELETE FROM "app"."users" USING "tablelane_stage" WHERE "users"."id" = "tablelane_stage"."id"",
+        "INSERT INTO "app"."users" ("id", "email", "meta", "score", "active", "born", "seen") SELECT "id", "email", "meta", "score", "active", "born", "seen" FROM "tablelane_stage" WHERE "__tl_op" = 'u'",
+      ]
+    `);
+  });
+
+  it('adds a column without IF NOT EXISTS and lists columns with parameters', () => {
+    expect(redshift.addColumn(users, { name: 'tags', type: { kind: 'json' } })).toMatchInlineSnapshot(
+      `"ALTER TABLE "app"."users" ADD COLUMN "tags" SUPER"`,
+    );
+    expect(redshift.listColumns(users)).toMatchInlineSnapshot(`
+      {
+        "text": "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
+        "values": [
+          "app",
+          "users",
+        ],
+      }
+    `);
+  });
+
+  it('builds per-table checkpoint and tombstone tables', () => {
+    expect(redshift.createCheckpointTable('tablelane', sales)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__ckpt" ("topic" VARCHAR(249) NOT NULL, "partition" INTEGER NOT NULL, "last_offset" BIGINT NOT NULL, "epoch" BIGINT NOT NULL, "owner" VARCHAR(256), "claimed_at" TIMESTAMPTZ, "committed_at" TIMESTAMPTZ, PRIMARY KEY ("topic", "partition"))"`,
+    );
+    expect(redshift.createTombstoneTable('tablelane', sales)).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__tomb" ("salesid" BIGINT, "listid" INTEGER, "ver" BIGINT) DISTKEY ("salesid") SORTKEY ("salesid", "listid")"`,
+    );
+  });
+
+  it('claims checkpoints without ON CONFLICT or RETURNING, timestamps as parameters', () => {
+    expect(redshift.lockCheckpointTable('tablelane', sales)).toMatchInlineSnapshot(
+      `"LOCK TABLE "tablelane"."public__sales__ckpt""`,
+    );
+    expect(redshift.initCheckpoint('tablelane', sales, 'tablelane.changes', 3)).toMatchInlineSnapshot(`
+      {
+        "text": "INSERT INTO "tablelane"."public__sales__ckpt" ("topic", "partition", "last_offset", "epoch") SELECT CAST($1 AS VARCHAR(249)), CAST($2 AS INTEGER), -1, 0 WHERE NOT EXISTS (SELECT 1 FROM "tablelane"."public__sales__ckpt" WHERE "topic" = $1 AND "partition" = $2)",
+        "values": [
+          "tablelane.changes",
+          3,
+        ],
+      }
+    `);
+    expect(redshift.claimCheckpoint('tablelane', sales, 'tablelane.changes', 3, 'sink-1', at))
+      .toMatchInlineSnapshot(`
+      {
+        "text": "UPDATE "tablelane"."public__sales__ckpt" SET "epoch" = "epoch" + 1, "owner" = $3, "claimed_at" = $4 WHERE "topic" = $1 AND "partition" = $2",
+        "values": [
+          "tablelane.changes",
+          3,
+          "sink-1",
+          2026-11-21T09:00:00.000Z,
+        ],
+      }
+    `);
+    expect(redshift.readClaim('tablelane', sales, 'tablelane.changes', 3)).toMatchInlineSnapshot(`
+      {
+        "text": "SELECT "last_offset", "epoch" FROM "tablelane"."public__sales__ckpt" WHERE "topic" = $1 AND "partition" = $2",
+        "values": [
+          "tablelane.changes",
+          3,
+        ],
+      }
+    `);
+  });
+
+  it('advances checkpoints as compare-and-set and reads them', () => {
+    expect(
+      redshift.advanceCheckpoint(
+        'tablelane',
+        sales,
+        { topic: 'tablelane.changes', partition: 3, epoch: 4, previousOffset: 99, nextOffset: 180 },
+        at,
+      ),
+    ).toMatchInlineSnapshot(`
+      {
+        "text": "UPDATE "tablelane"."public__sales__ckpt" SET "last_offset" = $3, "committed_at" = $6 WHERE "topic" = $1 AND "partition" = $2 AND "epoch" = $4 AND "last_offset" = $5",
+        "values": [
+          "tablelane.changes",
+          3,
+          180,
+          4,
+          99,
+          2026-11-21T09:00:00.000Z,
+        ],
+      }
+    `);
+    expect(redshift.readCheckpoints('tablelane', sales)).toMatchInlineSnapshot(
+      `"SELECT "topic", "partition", "last_offset", "epoch", "owner", "claimed_at", "committed_at" FROM "tablelane"."public__sales__ckpt" ORDER BY "topic", "partition""`,
+    );
+  });
+
+  it('stages into a temporary table built from the contract, and drops it', () => {
+    expect(redshift.createStagingTable(sales)).toMatchInlineSnapshot(
+      `"CREATE TEMP TABLE "tablelane_stage" ("salesid" BIGINT, "listid" INTEGER, "qty" INTEGER, "price" DECIMAL(8,2), "note" VARCHAR(20), "sold" TIMESTAMPTZ, "ver" BIGINT, "__tl_op" CHAR(1) NOT NULL) DISTKEY ("salesid")"`,
+    );
+    expect(redshift.createStagingTable(users)).toMatchInlineSnapshot(
+      `"CREATE TEMP TABLE "tablelane_stage" ("id" BIGINT, "email" VARCHAR(65535), "meta" VARCHAR(65535), "score" DOUBLE PRECISION, "active" BOOLEAN, "born" DATE, "seen" TIMESTAMP, "__tl_op" CHAR(1) NOT NULL) DISTKEY ("id")"`,
+    );
+    expect(redshift.createStagingTable(clicks)).toMatchInlineSnapshot(
+      `"CREATE TEMP TABLE "tablelane_stage" ("at" TIMESTAMPTZ, "url" VARCHAR(65535), "__tl_op" CHAR(1) NOT NULL)"`,
+    );
+    expect(redshift.dropStagingTable()).toMatchInlineSnapshot(`"DROP TABLE "tablelane_stage""`);
+    expect(redshift.lastCopyCount()).toMatchInlineSnapshot(`"SELECT pg_last_copy_count() AS loaded"`);
+  });
+
+  it('copies the staged columns from S3', () => {
+    expect(
+      redshift.copyFromS3(sales, 's3://bucket/staging/public.sales/changes/3/1-9.csv.gz', {
+        credentials: { kind: 'iam-role', roleArn: 'arn:aws:iam::123456789012:role/tablelane-copy' },
+        gzip: true,
+        manifest: false,
+      }),
+    ).toMatchInlineSnapshot(`
+      {
+        "redacted": "COPY "tablelane_stage" ("salesid", "listid", "qty", "price", "note", "sold", "ver", "__tl_op") FROM 's3://bucket/staging/public.sales/changes/3/1-9.csv.gz' IAM_ROLE 'arn:aws:iam::123456789012:role/tablelane-copy' CSV NULL AS '\\\\N' TIMEFORMAT 'auto' DATEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF GZIP",
+        "text": "COPY "tablelane_stage" ("salesid", "listid", "qty", "price", "note", "sold", "ver", "__tl_op") FROM 's3://bucket/staging/public.sales/changes/3/1-9.csv.gz' IAM_ROLE 'arn:aws:iam::123456789012:role/tablelane-copy' CSV NULL AS '\\\\N' TIMEFORMAT 'auto' DATEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF GZIP",
+      }
+    `);
+  });
+
+  it('merges a versioned table with delete-then-insert, a version guard and tombstones', () => {
+    expect(redshift.mergeStatements('tablelane', sales)).toMatchInlineSnapshot(`
+      [
+        "DELETE FROM "tablelane_stage" USING "public"."sales" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" AND "sales"."ver" > "tablelane_stage"."ver"",
+        "DELETE FROM "tablelane_stage" USING "tablelane"."public__sales__tomb" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid" AND "public__sales__tomb"."ver" > "tablelane_stage"."ver"",
+        "DELETE FROM "public"."sales" USING "tablelane_stage" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid"",
+        "INSERT INTO "public"."sales" ("salesid", "listid", "qty", "price", "note", "sold", "ver") SELECT "salesid", "listid", "qty", "price", "note", "sold", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'u'",
+        "DELETE FROM "tablelane"."public__sales__tomb" USING "tablelane_stage" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid"",
+        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver") SELECT "salesid", "listid", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+      ]
+    `);
+  });
+
+  it('merges an unversioned table, parsing JSON into SUPER, and appends an append table', () => {
+    expect(redshift.mergeStatements('tablelane', users)).toMatchInlineSnapshot(`
+      [
+        "DELETE FROM "app"."users" USING "tablelane_stage" WHERE "users"."id" = "tablelane_stage"."id"",
+        "INSERT INTO "app"."users" ("id", "email", "meta", "score", "active", "born", "seen") SELECT "id", "email", JSON_PARSE("meta"), "score", "active", "born", "seen" FROM "tablelane_stage" WHERE "__tl_op" = 'u'",
+      ]
+    `);
+    expect(redshift.mergeStatements('tablelane', clicks)).toMatchInlineSnapshot(`
+      [
+        "INSERT INTO "app"."clicks" ("at", "url") SELECT "at", "url" FROM "tablelane_stage"",
+      ]
+    `);
+  });
+
+  it('merges with MERGE when asked: deletes first, then one WHEN MATCHED action', () => {
+    expect(merging.mergeStatements('tablelane', sales)).toMatchInlineSnapshot(`
+      [
+        "DELETE FROM "tablelane_stage" USING "public"."sales" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" AND "sales"."ver" > "tablelane_stage"."ver"",
+        "DELETE FROM "tablelane_stage" USING "tablelane"."public__sales__tomb" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid" AND "public__sales__tomb"."ver" > "tablelane_stage"."ver"",
+        "DELETE FROM "public"."sales" USING "tablelane_stage" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" AND "tablelane_stage"."__tl_op" = 'd'",
+        "DELETE FROM "tablelane"."public__sales__tomb" USING "tablelane_stage" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid"",
+        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver") SELECT "salesid", "listid", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+        "DELETE FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+        "MERGE INTO "public"."sales" USING "tablelane_stage" ON "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" WHEN MATCHED THEN UPDATE SET "qty" = "tablelane_stage"."qty", "price" = "tablelane_stage"."price", "note" = "tablelane_stage"."note", "sold" = "tablelane_stage"."sold", "ver" = "tablelane_stage"."ver" WHEN NOT MATCHED THEN INSERT ("salesid", "listid", "qty", "price", "note", "sold", "ver") VALUES ("tablelane_stage"."salesid", "tablelane_stage"."listid", "tablelane_stage"."qty", "tablelane_stage"."price", "tablelane_stage"."note", "tablelane_stage"."sold", "tablelane_stage"."ver")",
+      ]
+    `);
+    expect(merging.mergeStatements('tablelane', users)).toMatchInlineSnapshot(`
+      [
+        "DELETE FROM "app"."users" USING "tablelane_stage" WHERE "users"."id" = "tablelane_stage"."id" AND "tablelane_stage"."__tl_op" = 'd'",
+        "DELETE FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+        "MERGE INTO "app"."users" USING "tablelane_stage" ON "users"."id" = "tablelane_stage"."id" WHEN MATCHED THEN UPDATE SET "email" = "tablelane_stage"."email", "meta" = JSON_PARSE("tablelane_stage"."meta"), "score" = "tablelane_stage"."score", "active" = "tablelane_stage"."active", "born" = "tablelane_stage"."born", "seen" = "tablelane_stage"."seen" WHEN NOT MATCHED THEN INSERT ("id", "email", "meta", "score", "active", "born", "seen") VALUES ("tablelane_stage"."id", "tablelane_stage"."email", JSON_PARSE("tablelane_stage"."meta"), "tablelane_stage"."score", "tablelane_stage"."active", "tablelane_stage"."born", "tablelane_stage"."seen")",
+      ]
+    `);
+    expect(merging.mergeStatements('tablelane', clicks)).toMatchInlineSnapshot(`
+      [
+        "INSERT INTO "app"."clicks" ("at", "url") SELECT "at", "url" FROM "tablelane_stage"",
+      ]
+    `);
+  });
+
+  it('locks every touched table in one sorted order', () => {
+    expect(redshift.lockTables('tablelane', sales)).toMatchInlineSnapshot(
+      `"LOCK TABLE "public"."sales", "tablelane"."public__sales__ckpt", "tablelane"."public__sales__tomb""`,
+    );
+    expect(redshift.lockTables('a_state', users)).toMatchInlineSnapshot(
+      `"LOCK TABLE "a_state"."app__users__ckpt", "app"."users""`,
+    );
+    expect(redshift.readTouchedTables('tablelane', sales)).toMatchInlineSnapshot(`
+      [
+        "SELECT count(*) FROM "public"."sales"",
+        "SELECT count(*) FROM "tablelane"."public__sales__ckpt"",
+        "SELECT count(*) FROM "tablelane"."public__sales__tomb"",
+      ]
+    `);
+  });
+
+  it('bounds lock waits with a statement timeout', () => {
+    expect(redshift.lockTimeout(2000)).toMatchInlineSnapshot(`"SET statement_timeout TO 2000"`);
+    expect(redshift.statementTimeout(0)).toMatchInlineSnapshot(`"SET statement_timeout TO 0"`);
+    expect(() => redshift.lockTimeout(0)).toThrow(/positive/);
+    expect(() => redshift.statementTimeout(1.5)).toThrow(/whole number/);
+  });
+
+  it('finds blockers in SVV_TRANSACTIONS and cancels sessions', () => {
+    expect(redshift.findBlockers('tablelane', sales, false)).toMatchInlineSnapshot(`
+      {
+        "text": "SELECT t.pid, t.txn_owner AS "user", NULL AS application, NULL AS client, NULL AS state, DATEDIFF(second, t.txn_start, GETDATE())::float8 AS transaction_age_seconds, TRIM(r.query) AS query, n.nspname || '.' || c.relname AS relation, t.lock_mode AS mode FROM svv_transactions t JOIN pg_class c ON c.oid = t.relation JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN stv_recents r ON r.pid = t.pid AND r.status = 'Running' WHERE t.granted AND t.lockable_object_type = 'relation' AND t.pid <> pg_backend_pid() AND n.nspname || '.' || c.relname IN ($1, $2, $3) AND t.lock_mode IN ($4, $5) ORDER BY t.txn_start, t.pid",
+        "values": [
+          "public.sales",
+          "tablelane.public__sales__ckpt",
+          "tablelane.public__sales__tomb",
+          "ShareRowExclusiveLock",
+          "AccessExclusiveLock",
+        ],
+      }
+    `);
+    expect(redshift.findBlockers('tablelane', users, true).values).toMatchInlineSnapshot(`
+      [
+        "app.users",
+        "tablelane.app__users__ckpt",
+        "AccessShareLock",
+        "ShareRowExclusiveLock",
+        "AccessExclusiveLock",
+      ]
+    `);
+    expect(compatible.findBlockers('tablelane', users, false).text).toContain('pg_locks');
+    expect(redshift.cancelSession(42)).toMatchInlineSnapshot(`
+      {
+        "text": "SELECT pg_cancel_backend($1) AS cancelled",
+        "values": [
+          42,
+        ],
+      }
+    `);
+  });
+
+  it('refuses a target named like the staging table', () => {
+    const [odd] = parseConfig({
+      tables: [{ name: 'app.tablelane_stage', columns: { id: 'bigint' }, primaryKey: ['id'] }],
+    }).tables;
+    expect(() => redshift.mergeStatements('tablelane', odd!)).toThrow(/reserved/);
+  });
+});

@@ -1,0 +1,344 @@
+import type { ColumnContract, TableContract } from '@app/config';
+import { STAGING_TABLE, type CheckpointAdvance, type Dialect, type Query } from '../dialect';
+import { PostgresDialect } from '../postgres/postgres-dialect';
+import { qualify, quoteIdent } from '../quote';
+import { OP_COLUMN } from '../staged-row';
+import { stateTableName } from '../state-tables';
+import { copyFromS3, LAST_COPY_COUNT, type CopyStatement, type RedshiftCopyOptions } from './redshift-copy';
+import { redshiftStagingType, redshiftType, type RedshiftCompatibility } from './redshift-types';
+
+export interface RedshiftDialectOptions {
+  compatibility?: RedshiftCompatibility;
+  /**
+   * `delete-insert` (default): delete every target row of a staged key, insert the upserts.
+   * Works whatever the target holds, including duplicate keys written by other writers.
+   * `merge`: deletes as above, upserts with one MERGE. Redshift's MERGE allows a single WHEN
+   * MATCHED action and fails when a staged row matches several target rows, so only choose it
+   * when tablelane is the table's only writer.
+   */
+  mergeStrategy?: 'delete-insert' | 'merge';
+}
+
+// Redshift's write lock modes, as SVV_TRANSACTIONS reports them: DML takes
+// ShareRowExclusiveLock, DDL and LOCK take AccessExclusiveLock, reads AccessShareLock.
+const MODES_BLOCKING_DML = ['ShareRowExclusiveLock', 'AccessExclusiveLock'];
+const ALL_LOCK_MODES = ['AccessShareLock', ...MODES_BLOCKING_DML];
+
+const CHECKPOINT_COLUMNS = [
+  'topic',
+  'partition',
+  'last_offset',
+  'epoch',
+  'owner',
+  'claimed_at',
+  'committed_at',
+] as const;
+// PARTITION is a reserved word in Redshift: every column of the checkpoint table is quoted.
+const [TOPIC, PARTITION, LAST_OFFSET, EPOCH, OWNER, CLAIMED_AT, COMMITTED_AT] =
+  CHECKPOINT_COLUMNS.map(quoteIdent);
+
+const stage = quoteIdent(STAGING_TABLE);
+const op = quoteIdent(OP_COLUMN);
+
+/**
+ * Redshift SQL, as pure functions of the table contracts. It differs from PostgreSQL where
+ * Redshift does: no ON CONFLICT, no RETURNING, no aliases on the table a DELETE deletes from,
+ * no ON COMMIT DROP, no lock_timeout, leader-node-only now(); timestamps therefore travel as
+ * parameters, and the checkpoint row is created with INSERT ... WHERE NOT EXISTS under a LOCK.
+ */
+export class RedshiftDialect implements Dialect {
+  readonly name: string = 'redshift';
+  readonly compatibility: RedshiftCompatibility;
+  readonly mergeStrategy: 'delete-insert' | 'merge';
+
+  constructor(options: RedshiftDialectOptions = {}) {
+    this.compatibility = options.compatibility ?? 'redshift';
+    this.mergeStrategy = options.mergeStrategy ?? 'delete-insert';
+  }
+
+  createSchema(schema: string): string {
+    return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`;
+  }
+
+  createTargetTable(c: TableContract): string {
+    const columns = c.columns.map(
+      (col) =>
+        `${quoteIdent(col.name)} ${this.type(col)}${c.primaryKey.includes(col.name) ? ' NOT NULL' : ''}`,
+    );
+    // Redshift does not enforce primary keys (tablelane does, by merging on them); declaring
+    // one still helps its planner.
+    if (c.primaryKey.length > 0) columns.push(`PRIMARY KEY (${c.primaryKey.map(quoteIdent).join(', ')})`);
+    return `CREATE TABLE IF NOT EXISTS ${target(c)} (${columns.join(', ')})${this.keyAttributes(c, true)}`;
+  }
+
+  addColumn(c: TableContract, column: ColumnContract): string {
+    // Redshift has no ADD COLUMN IF NOT EXISTS: the destination lists the columns first.
+    return `ALTER TABLE ${target(c)} ADD COLUMN ${quoteIdent(column.name)} ${this.type(column)}`;
+  }
+
+  listColumns(c: TableContract): Query {
+    return {
+      text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+      values: [c.schema, c.table],
+    };
+  }
+
+  createCheckpointTable(state: string, c: TableContract): string {
+    return (
+      `CREATE TABLE IF NOT EXISTS ${checkpoint(state, c)} (` +
+      `${TOPIC} VARCHAR(249) NOT NULL, ${PARTITION} INTEGER NOT NULL, ${LAST_OFFSET} BIGINT NOT NULL, ` +
+      `${EPOCH} BIGINT NOT NULL, ${OWNER} VARCHAR(256), ${CLAIMED_AT} TIMESTAMPTZ, ${COMMITTED_AT} TIMESTAMPTZ, ` +
+      `PRIMARY KEY (${TOPIC}, ${PARTITION}))`
+    );
+  }
+
+  createTombstoneTable(state: string, c: TableContract): string {
+    const columns = keysAndVersion(c).map((col) => `${quoteIdent(col.name)} ${this.type(col)}`);
+    return `CREATE TABLE IF NOT EXISTS ${tombstone(state, c)} (${columns.join(', ')})${this.keyAttributes(c, true)}`;
+  }
+
+  /**
+   * Creates the lane's checkpoint row if it is missing. Redshift has no ON CONFLICT and does
+   * not enforce the primary key, so the destination runs this under a LOCK of the checkpoint
+   * table: two first claims can then never both insert.
+   */
+  initCheckpoint(state: string, c: TableContract, topic: string, partition: number): Query {
+    return {
+      text:
+        `INSERT INTO ${checkpoint(state, c)} (${TOPIC}, ${PARTITION}, ${LAST_OFFSET}, ${EPOCH}) ` +
+        'SELECT CAST($1 AS VARCHAR(249)), CAST($2 AS INTEGER), -1, 0 ' +
+        `WHERE NOT EXISTS (SELECT 1 FROM ${checkpoint(state, c)} WHERE ${TOPIC} = $1 AND ${PARTITION} = $2)`,
+      values: [topic, partition],
+    };
+  }
+
+  /** Bumps the fencing epoch. No RETURNING on Redshift: readClaim reads the result back. */
+  claimCheckpoint(
+    state: string,
+    c: TableContract,
+    topic: string,
+    partition: number,
+    owner: string,
+    at: Date = new Date(),
+  ): Query {
+    return {
+      text:
+        `UPDATE ${checkpoint(state, c)} SET ${EPOCH} = ${EPOCH} + 1, ${OWNER} = $3, ${CLAIMED_AT} = $4 ` +
+        `WHERE ${TOPIC} = $1 AND ${PARTITION} = $2`,
+      values: [topic, partition, owner, at],
+    };
+  }
+
+  readClaim(state: string, c: TableContract, topic: string, partition: number): Query {
+    return {
+      text: `SELECT ${LAST_OFFSET}, ${EPOCH} FROM ${checkpoint(state, c)} WHERE ${TOPIC} = $1 AND ${PARTITION} = $2`,
+      values: [topic, partition],
+    };
+  }
+
+  advanceCheckpoint(state: string, c: TableContract, cas: CheckpointAdvance, at: Date = new Date()): Query {
+    return {
+      text:
+        `UPDATE ${checkpoint(state, c)} SET ${LAST_OFFSET} = $3, ${COMMITTED_AT} = $6 ` +
+        `WHERE ${TOPIC} = $1 AND ${PARTITION} = $2 AND ${EPOCH} = $4 AND ${LAST_OFFSET} = $5`,
+      values: [cas.topic, cas.partition, cas.nextOffset, cas.epoch, cas.previousOffset, at],
+    };
+  }
+
+  readCheckpoints(state: string, c: TableContract): string {
+    return `SELECT ${CHECKPOINT_COLUMNS.map(quoteIdent).join(', ')} FROM ${checkpoint(state, c)} ORDER BY ${TOPIC}, ${PARTITION}`;
+  }
+
+  /**
+   * The staging table, built from the contract rather than `(LIKE target)`: delete rows carry
+   * NULL in every non-key column, JSON arrives as text, and the operation needs its column.
+   * Redshift has no ON COMMIT DROP: the destination drops it before committing, and a rolled
+   * back transaction takes its CREATE with it.
+   */
+  createStagingTable(c: TableContract): string {
+    assertNotStagingName(c);
+    const columns = c.columns.map(
+      (col) => `${quoteIdent(col.name)} ${redshiftStagingType(col.type, this.compatibility)}`,
+    );
+    return `CREATE TEMP TABLE ${stage} (${columns.join(', ')}, ${op} CHAR(1) NOT NULL)${this.keyAttributes(c, false)}`;
+  }
+
+  dropStagingTable(): string {
+    return `DROP TABLE ${stage}`;
+  }
+
+  copyFromS3(c: TableContract, uri: string, options: RedshiftCopyOptions): CopyStatement {
+    return copyFromS3(stage, [...c.columns.map((col) => quoteIdent(col.name)), op], uri, options);
+  }
+
+  lastCopyCount(): string {
+    return LAST_COPY_COUNT;
+  }
+
+  /**
+   * Folds the staging table into the target. Redshift allows no alias on the table a DELETE
+   * deletes from, so every column is qualified by its table's own name.
+   */
+  mergeStatements(state: string, c: TableContract): string[] {
+    assertNotStagingName(c);
+    const t = quoteIdent(c.table);
+    const insert = (where: string) =>
+      `INSERT INTO ${target(c)} (${names(c.columns)}) SELECT ${this.values(c.columns, '')} FROM ${stage}${where}`;
+    if (c.mode === 'append') return [insert('')];
+    const statements: string[] = [];
+    if (c.version) {
+      const b = quoteIdent(stateTableName(c, 'tombstone'));
+      const v = quoteIdent(c.version);
+      // The version guard: a change never overwrites a row, or undoes a delete, of a higher version.
+      statements.push(
+        `DELETE FROM ${stage} USING ${target(c)} WHERE ${keyMatch(c, t)} AND ${t}.${v} > ${stage}.${v}`,
+        `DELETE FROM ${stage} USING ${tombstone(state, c)} WHERE ${keyMatch(c, b)} AND ${b}.${v} > ${stage}.${v}`,
+      );
+    }
+    if (this.mergeStrategy === 'merge') {
+      statements.push(
+        `DELETE FROM ${target(c)} USING ${stage} WHERE ${keyMatch(c, t)} AND ${stage}.${op} = 'd'`,
+      );
+      statements.push(...this.tombstoneStatements(state, c));
+      // MERGE allows one WHEN MATCHED action: deletes went above, so only upserts stay staged.
+      statements.push(`DELETE FROM ${stage} WHERE ${op} = 'd'`);
+      const nonKeys = c.columns.filter((col) => !c.primaryKey.includes(col.name));
+      const assigned = nonKeys.length > 0 ? nonKeys : c.columns;
+      statements.push(
+        `MERGE INTO ${target(c)} USING ${stage} ON ${keyMatch(c, t)} ` +
+          `WHEN MATCHED THEN UPDATE SET ${assigned.map((col) => `${quoteIdent(col.name)} = ${this.value(col, `${stage}.`)}`).join(', ')} ` +
+          `WHEN NOT MATCHED THEN INSERT (${names(c.columns)}) VALUES (${this.values(c.columns, `${stage}.`)})`,
+      );
+      return statements;
+    }
+    statements.push(`DELETE FROM ${target(c)} USING ${stage} WHERE ${keyMatch(c, t)}`);
+    statements.push(insert(` WHERE ${op} = 'u'`));
+    statements.push(...this.tombstoneStatements(state, c));
+    return statements;
+  }
+
+  /**
+   * One LOCK of every table the merge transaction touches, in sorted order, as its first
+   * statement (seed 001: lock all tables, at the start, always in the same order). Two
+   * transactions that follow this rule wait for each other instead of one failing with 1023.
+   */
+  lockTables(state: string, c: TableContract): string {
+    return `LOCK TABLE ${touchedTables(state, c).sort().join(', ')}`;
+  }
+
+  /** LOCK of the checkpoint table alone, for claims: they touch nothing else. */
+  lockCheckpointTable(state: string, c: TableContract): string {
+    return `LOCK TABLE ${checkpoint(state, c)}`;
+  }
+
+  readTouchedTables(state: string, c: TableContract): string[] {
+    return touchedTables(state, c).map((t) => `SELECT count(*) FROM ${t}`);
+  }
+
+  /**
+   * Sessions holding a granted lock on the contract's tables in a mode that blocks our DML or
+   * DDL, oldest transaction first. In the PostgreSQL-compatible mode the catalog is
+   * PostgreSQL's, so the PostgreSQL query is used.
+   */
+  findBlockers(state: string, c: TableContract, forDdl: boolean): Query {
+    if (this.compatibility === 'postgres') return new PostgresDialect().findBlockers(state, c, forDdl);
+    const relations = [
+      `${c.schema}.${c.table}`,
+      `${state}.${stateTableName(c, 'checkpoint')}`,
+      ...(c.version ? [`${state}.${stateTableName(c, 'tombstone')}`] : []),
+    ];
+    const modes = forDdl ? ALL_LOCK_MODES : MODES_BLOCKING_DML;
+    const placeholders = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
+    return {
+      text:
+        'SELECT t.pid, t.txn_owner AS "user", NULL AS application, NULL AS client, NULL AS state, ' +
+        'DATEDIFF(second, t.txn_start, GETDATE())::float8 AS transaction_age_seconds, TRIM(r.query) AS query, ' +
+        "n.nspname || '.' || c.relname AS relation, t.lock_mode AS mode " +
+        'FROM svv_transactions t JOIN pg_class c ON c.oid = t.relation JOIN pg_namespace n ON n.oid = c.relnamespace ' +
+        "LEFT JOIN stv_recents r ON r.pid = t.pid AND r.status = 'Running' " +
+        "WHERE t.granted AND t.lockable_object_type = 'relation' AND t.pid <> pg_backend_pid() " +
+        `AND n.nspname || '.' || c.relname IN (${placeholders(1, relations.length)}) ` +
+        `AND t.lock_mode IN (${placeholders(relations.length + 1, modes.length)}) ` +
+        'ORDER BY t.txn_start, t.pid',
+      values: [...relations, ...modes],
+    };
+  }
+
+  cancelSession(pid: number): Query {
+    return { text: 'SELECT pg_cancel_backend($1) AS cancelled', values: [pid] };
+  }
+
+  /**
+   * Redshift has no lock_timeout: a statement timeout is what bounds a lock wait. The
+   * destination sets it short while it takes locks, then to the load budget for COPY and merge.
+   * 0 means no limit. Session-level (Redshift has no SET LOCAL), so set before every phase.
+   */
+  statementTimeout(ms: number): string {
+    if (!Number.isInteger(ms) || ms < 0)
+      throw new Error(`statement timeout must be a whole number of ms (0 for none), not ${ms}`);
+    return `SET statement_timeout TO ${ms}`;
+  }
+
+  lockTimeout(ms: number): string {
+    if (!Number.isInteger(ms) || ms <= 0)
+      throw new Error(`lock timeout must be a positive whole number of ms, not ${ms}`);
+    return this.statementTimeout(ms);
+  }
+
+  private tombstoneStatements(state: string, c: TableContract): string[] {
+    if (!c.version) return [];
+    const b = quoteIdent(stateTableName(c, 'tombstone'));
+    const columns = names(keysAndVersion(c));
+    return [
+      `DELETE FROM ${tombstone(state, c)} USING ${stage} WHERE ${keyMatch(c, b)}`,
+      `INSERT INTO ${tombstone(state, c)} (${columns}) SELECT ${columns} FROM ${stage} WHERE ${op} = 'd'`,
+    ];
+  }
+
+  private type(column: ColumnContract): string {
+    return redshiftType(column.type, this.compatibility);
+  }
+
+  /** The staged value as the target column takes it: JSON text is parsed into SUPER. */
+  private value(column: ColumnContract, qualifier: string): string {
+    const staged = `${qualifier}${quoteIdent(column.name)}`;
+    return column.type.kind === 'json' && this.compatibility === 'redshift'
+      ? `JSON_PARSE(${staged})`
+      : staged;
+  }
+
+  private values(columns: ColumnContract[], qualifier: string): string {
+    return columns.map((col) => this.value(col, qualifier)).join(', ');
+  }
+
+  /**
+   * Merge tables (and their tombstones and staging table) are distributed on the first key
+   * column, so the merge joins run slice-local; targets and tombstones are sorted by the key.
+   */
+  private keyAttributes(c: TableContract, sorted: boolean): string {
+    if (this.compatibility !== 'redshift' || c.primaryKey.length === 0) return '';
+    const distribution = ` DISTKEY (${quoteIdent(c.primaryKey[0]!)})`;
+    return sorted ? `${distribution} SORTKEY (${c.primaryKey.map(quoteIdent).join(', ')})` : distribution;
+  }
+}
+
+const target = (c: TableContract) => qualify(c.schema, c.table);
+const checkpoint = (state: string, c: TableContract) => qualify(state, stateTableName(c, 'checkpoint'));
+const tombstone = (state: string, c: TableContract) => qualify(state, stateTableName(c, 'tombstone'));
+const names = (columns: ColumnContract[]) => columns.map((c) => quoteIdent(c.name)).join(', ');
+const keyMatch = (c: TableContract, table: string) =>
+  c.primaryKey.map((k) => `${table}.${quoteIdent(k)} = ${stage}.${quoteIdent(k)}`).join(' AND ');
+const keysAndVersion = (c: TableContract) =>
+  c.columns.filter((col) => c.primaryKey.includes(col.name) || col.name === c.version);
+const touchedTables = (state: string, c: TableContract) => [
+  target(c),
+  checkpoint(state, c),
+  ...(c.version ? [tombstone(state, c)] : []),
+];
+
+function assertNotStagingName(c: TableContract): void {
+  // Columns are qualified by bare table names: a target named like the staging table would be ambiguous.
+  if (c.table === STAGING_TABLE)
+    throw new Error(`table ${c.name}: ${STAGING_TABLE} is reserved for tablelane's staging table`);
+}

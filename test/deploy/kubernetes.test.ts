@@ -1,0 +1,433 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { posix, resolve } from 'node:path';
+import { parseConfig } from '@app/config';
+import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import type { IDeployment } from 'kubernetes-models/apps/v1';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import type { IContainer, IService } from 'kubernetes-models/v1';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseApiKeys } from '../../apps/producer/src/auth/api-keys';
+import {
+  BASE,
+  OVERLAY,
+  byKind,
+  kustomizationInputs,
+  loadKustomization,
+  named,
+  readKustomization,
+  renderWithKubectl,
+  validateManifest,
+  type Manifest,
+} from './support/manifests';
+import {
+  APPS,
+  CHANGES_PARTITIONS,
+  ROOT,
+  environmentNamesReadByCode,
+  findCommand,
+  readText,
+  sourceOfBuiltScript,
+  type AppName,
+} from './support/repo';
+
+// Offline: the schemas come from npm packages (kubernetes-models, @kubernetes-models/keda),
+// and kubectl kustomize, where installed, renders local files only.
+
+const objects = loadKustomization(BASE);
+const deployment = (app: AppName): IDeployment =>
+  named<IDeployment>(objects, 'Deployment', `tablelane-${app}`);
+const container = (app: AppName): IContainer => deployment(app).spec!.template.spec!.containers[0];
+const envOf = (app: AppName): Map<string, string | undefined> =>
+  new Map((container(app).env ?? []).map((e) => [e.name, e.value]));
+const configData = (): Record<string, string> =>
+  named<{ data: Record<string, string> }>(objects, 'ConfigMap', 'tablelane-config').data;
+const contracts = () => parseConfig(parse(configData()['tablelane.yaml']), `${BASE}/tablelane.yaml`);
+const scaledObject = (): IScaledObject => named<IScaledObject>(objects, 'ScaledObject', 'tablelane-sink');
+
+/** `setTimeout(() => process.exit(1), 20_000)` in an app's main.ts: its own bound on draining. */
+function hardExitMs(app: AppName): number {
+  const found = readText(`apps/${app}/src/main.ts`).match(
+    /setTimeout\(\(\) => process\.exit\(1\), ([\d_]+)\)/,
+  );
+  if (!found) throw new Error(`apps/${app}/src/main.ts: no forced exit after SIGTERM found`);
+  return Number(found[1].replace(/_/g, ''));
+}
+
+/** The port an app listens on without PORT set, read from its source. */
+function defaultPort(app: AppName): number {
+  const file = { producer: 'producer-settings.ts', router: 'main.ts', sink: 'main.ts' }[app];
+  const found = readText(`apps/${app}/src/${file}`).match(/env\.PORT(?:, | \?\? )(\d+)/);
+  if (!found) throw new Error(`apps/${app}/src/${file}: no default port found`);
+  return Number(found[1]);
+}
+
+/** Kubernetes quantities as used here: plain numbers and binary suffixes. */
+function bytes(quantity: string | number): number {
+  const found = String(quantity).match(/^(\d+)(Ki|Mi|Gi)?$/);
+  if (!found) throw new Error(`unsupported quantity ${quantity}`);
+  return Number(found[1]) * { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[found[2] ?? '']!;
+}
+
+const selects = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
+  selector !== undefined &&
+  Object.keys(selector).length > 0 &&
+  Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+
+/** Every name an object refers to resolves to an object of the set, and every key to a key. */
+function checkReferences(set: Manifest[]): string[] {
+  const problems: string[] = [];
+  const keysOf = (kind: string, name: string): string[] | undefined => {
+    const o = set.find((x) => x.kind === kind && x.metadata.name === name) as
+      { data?: object; stringData?: object } | undefined;
+    return o && Object.keys({ ...o.data, ...o.stringData });
+  };
+  const deployments = byKind<IDeployment & Manifest>(set, 'Deployment');
+  for (const d of deployments) {
+    const pod = d.spec!.template.spec!;
+    const at = `Deployment ${d.metadata.name}`;
+    for (const c of pod.containers) {
+      for (const from of c.envFrom ?? []) {
+        if (from.configMapRef && !keysOf('ConfigMap', from.configMapRef.name!))
+          problems.push(`${at}: envFrom ConfigMap ${from.configMapRef.name} is missing`);
+        if (from.secretRef && !keysOf('Secret', from.secretRef.name!))
+          problems.push(`${at}: envFrom Secret ${from.secretRef.name} is missing`);
+      }
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
+        const kind = e.valueFrom?.secretKeyRef ? 'Secret' : 'ConfigMap';
+        if (ref && !keysOf(kind, ref.name!)?.includes(ref.key))
+          problems.push(`${at}: ${e.name} refers to missing ${kind} key ${ref.name}/${ref.key}`);
+      }
+      for (const mount of c.volumeMounts ?? [])
+        if (!pod.volumes?.some((v) => v.name === mount.name)) problems.push(`${at}: no volume ${mount.name}`);
+    }
+    for (const v of pod.volumes ?? []) {
+      if (!v.configMap) continue;
+      const keys = keysOf('ConfigMap', v.configMap.name!);
+      for (const item of v.configMap.items ?? [])
+        if (!keys?.includes(item.key))
+          problems.push(`${at}: volume ${v.name} wants ${v.configMap.name}/${item.key}, which is missing`);
+    }
+  }
+  const podsOf = (selector: Record<string, string> | undefined) =>
+    deployments.filter((d) => selects(selector, d.spec!.template.metadata?.labels));
+  for (const s of byKind<IService & Manifest>(set, 'Service')) {
+    const targets = podsOf(s.spec!.selector);
+    if (targets.length !== 1)
+      problems.push(`Service ${s.metadata.name} selects ${targets.length} Deployments`);
+    for (const port of s.spec!.ports ?? [])
+      if (
+        typeof port.targetPort === 'string' &&
+        !targets.some((d) =>
+          d.spec!.template.spec!.containers.some((c) => c.ports?.some((p) => p.name === port.targetPort)),
+        )
+      )
+        problems.push(`Service ${s.metadata.name}: no container port named ${port.targetPort}`);
+  }
+  for (const p of byKind<IPodDisruptionBudget & Manifest>(set, 'PodDisruptionBudget'))
+    if (podsOf(p.spec!.selector!.matchLabels).length !== 1)
+      problems.push(`PodDisruptionBudget ${p.metadata.name} must select exactly one Deployment`);
+  const scaled = [
+    ...byKind<IHorizontalPodAutoscaler & Manifest>(set, 'HorizontalPodAutoscaler').map(
+      (h) => h.spec!.scaleTargetRef.name,
+    ),
+    ...byKind<IScaledObject & Manifest>(set, 'ScaledObject').map((s) => s.spec.scaleTargetRef.name),
+  ];
+  for (const name of scaled) {
+    const target = deployments.find((d) => d.metadata.name === name);
+    if (!target) problems.push(`an autoscaler targets missing Deployment ${name}`);
+    // The autoscaler owns the count: a replicas field would be reapplied by every kubectl apply.
+    else if (target.spec!.replicas !== undefined)
+      problems.push(`Deployment ${name} is autoscaled but sets replicas`);
+  }
+  if (new Set(scaled).size !== scaled.length) problems.push('a Deployment has two autoscalers');
+  return problems;
+}
+
+describe('kustomize base', () => {
+  it('every object validates against the Kubernetes and KEDA schemas', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
+      [
+        'ConfigMap/tablelane-config',
+        'Secret/tablelane-secrets',
+        ...APPS.flatMap((app) => [
+          `Deployment/tablelane-${app}`,
+          `Service/tablelane-${app}`,
+          `PodDisruptionBudget/tablelane-${app}`,
+        ]),
+        'HorizontalPodAutoscaler/tablelane-producer',
+        'ScaledObject/tablelane-sink',
+      ].sort(),
+    );
+    for (const o of objects) validateManifest(o);
+  });
+
+  it('the schemas do catch a wrong manifest (the validator is not a no-op)', () => {
+    const broken = structuredClone(deployment('sink')) as unknown as Manifest & IDeployment;
+    (broken.spec!.template.spec!.containers[0] as { ports: unknown }).ports = [{ containerPort: '8082' }];
+    expect(() => validateManifest(broken)).toThrow(/containerPort/);
+    const so = structuredClone(scaledObject()) as unknown as Manifest & IScaledObject;
+    (so.spec as { maxReplicaCount: unknown }).maxReplicaCount = '8';
+    expect(() => validateManifest(so)).toThrow(/maxReplicaCount/);
+  });
+
+  it('lists every manifest in its folder, and every file it reads exists', () => {
+    const inputs = kustomizationInputs(BASE);
+    for (const input of inputs) expect(existsSync(resolve(ROOT, input)), input).toBe(true);
+    const files = readdirSync(resolve(ROOT, BASE)).filter((f) => f !== 'kustomization.yaml');
+    expect(files.map((f) => `${BASE}/${f}`).sort()).toEqual([...inputs].sort());
+  });
+
+  it('every reference resolves: ConfigMap and Secret keys, volumes, selectors, autoscaler targets', () => {
+    expect(checkReferences(objects)).toEqual([]);
+  });
+
+  it('the example overlay reads only files that exist and merges into a generator of the base', () => {
+    for (const input of kustomizationInputs(OVERLAY))
+      expect(existsSync(resolve(ROOT, input)), input).toBe(true);
+    const baseGenerators = (readKustomization(BASE).configMapGenerator ?? []).map((g) => g.name);
+    for (const g of readKustomization(OVERLAY).configMapGenerator ?? []) {
+      expect(g.behavior).toBe('merge');
+      expect(baseGenerators).toContain(g.name);
+    }
+  });
+});
+
+const kubectl = findCommand('kubectl');
+const kustomizeTitle = kubectl
+  ? 'kubectl kustomize'
+  : 'kubectl kustomize (skipped: kubectl is not installed)';
+describe.skipIf(!kubectl)(kustomizeTitle, () => {
+  it.each([BASE, OVERLAY])(
+    'renders %s; every rendered object validates and every reference resolves',
+    (dir) => {
+      const { objects: rendered, error } = renderWithKubectl(kubectl!, dir);
+      expect(error).toBeUndefined();
+      expect(rendered.length).toBeGreaterThanOrEqual(objects.length);
+      for (const o of rendered) validateManifest(o);
+      expect(checkReferences(rendered)).toEqual([]);
+      // The generated ConfigMap carries a content hash, so a change rolls the Deployments.
+      expect(byKind(rendered, 'ConfigMap').map((c) => c.metadata.name)).toEqual([
+        expect.stringMatching(/^tablelane-config-[a-z0-9]{10}$/),
+      ]);
+    },
+  );
+
+  it('the example overlay sets the namespace and the image of every app', () => {
+    const { objects: rendered } = renderWithKubectl(kubectl!, OVERLAY);
+    const { namespace, images } = readKustomization(OVERLAY);
+    for (const o of rendered.filter((x) => x.kind !== 'Namespace'))
+      expect((o.metadata as { namespace?: string }).namespace, `${o.kind}/${o.metadata.name}`).toBe(
+        namespace,
+      );
+    for (const d of byKind<IDeployment>(rendered, 'Deployment'))
+      expect(d.spec!.template.spec!.containers[0].image).toBe(`${images![0].newName}:${images![0].newTag}`);
+  });
+});
+
+describe.each(APPS)('Deployment tablelane-%s', (app) => {
+  it('runs the app from a path that the build writes', () => {
+    const command = container(app).command!;
+    expect(command).toEqual(['node', `dist/apps/${app}/src/main.js`]);
+    expect(existsSync(sourceOfBuiltScript(command[1]))).toBe(true);
+  });
+
+  it('listens where its probes, Service and Prometheus annotations look (and where the code defaults)', () => {
+    const port = container(app).ports!.find((p) => p.name === 'http')!.containerPort;
+    expect(port).toBe(defaultPort(app));
+    expect(envOf(app).get('PORT')).toBe(String(port));
+    expect(deployment(app).spec!.template.metadata!.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(port),
+      'prometheus.io/path': '/metrics',
+    });
+  });
+
+  it('probes liveness on /healthz and readiness on /readyz, with a startup probe for slow starts', () => {
+    const c = container(app);
+    expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    // The port opens only after Kafka is joined: give startup at least a minute.
+    const startup = c.startupProbe!;
+    expect((startup.periodSeconds ?? 10) * (startup.failureThreshold ?? 3)).toBeGreaterThanOrEqual(60);
+  });
+
+  it('requests and limits CPU and memory', () => {
+    const { requests, limits } = container(app).resources!;
+    for (const r of ['cpu', 'memory']) {
+      expect(requests?.[r], `requests.${r}`).toBeDefined();
+      expect(limits?.[r], `limits.${r}`).toBeDefined();
+    }
+    expect(bytes(limits!.memory!)).toBeGreaterThanOrEqual(bytes(requests!.memory!));
+  });
+
+  it('meets the restricted Pod Security Standard, with a read-only root file system', () => {
+    const pod = deployment(app).spec!.template.spec!;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.securityContext!.runAsUser).toBeGreaterThan(0);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.hostNetwork ?? false).toBe(false);
+    expect(pod.volumes?.every((v) => v.hostPath === undefined)).toBe(true);
+    for (const c of pod.containers)
+      expect(c.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+  });
+
+  it('has a PodDisruptionBudget that lets one pod go at a time and never blocks on unready pods', () => {
+    const pdb = named<IPodDisruptionBudget>(objects, 'PodDisruptionBudget', `tablelane-${app}`);
+    expect(pdb.spec).toMatchObject({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    expect(pdb.spec!.selector!.matchLabels).toEqual(deployment(app).spec!.selector.matchLabels);
+  });
+
+  it('reads its contracts from the mounted ConfigMap, where TABLELANE_CONFIG points', () => {
+    const mount = container(app).volumeMounts!.find((m) => m.name === 'config')!;
+    const volume = deployment(app).spec!.template.spec!.volumes!.find((v) => v.name === 'config')!;
+    expect(posix.join(mount.mountPath, volume.configMap!.items![0].path)).toBe(configData().TABLELANE_CONFIG);
+    expect(volume.configMap!.items![0].key).toBe('tablelane.yaml');
+  });
+});
+
+describe('graceful shutdown timing', () => {
+  const grace = (app: AppName) => deployment(app).spec!.template.spec!.terminationGracePeriodSeconds!;
+
+  it('the sink gets its whole drain (TABLELANE_SHUTDOWN_GRACE_MS) plus time to leave the group', () => {
+    const lifecycle = readText('apps/sink/src/sink.lifecycle.ts');
+    const codeDefault = Number(
+      lifecycle.match(/TABLELANE_SHUTDOWN_GRACE_MS \?\? ([\d_]+)/)![1].replace(/_/g, ''),
+    );
+    const drainMs = Number(envOf('sink').get('TABLELANE_SHUTDOWN_GRACE_MS') ?? codeDefault);
+    expect(drainMs).toBeGreaterThanOrEqual(codeDefault);
+    expect(grace('sink') * 1000).toBeGreaterThanOrEqual(drainMs + 10_000);
+  });
+
+  it.each(['producer', 'router'] as const)(
+    'the %s gets its preStop pause plus its own forced-exit bound',
+    (app) => {
+      const preStop = container(app).lifecycle?.preStop?.exec?.command;
+      const pauseSeconds = preStop ? Number(preStop[preStop.length - 1]) : 0;
+      expect(grace(app) * 1000).toBeGreaterThanOrEqual(pauseSeconds * 1000 + hardExitMs(app));
+    },
+  );
+});
+
+describe('scaling', () => {
+  it('the producer gateway scales on CPU with a HorizontalPodAutoscaler (autoscaling/v2)', () => {
+    const hpa = named<IHorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler', 'tablelane-producer');
+    expect(hpa.spec!.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'tablelane-producer',
+    });
+    expect(hpa.spec!.metrics).toEqual([
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+      },
+    ]);
+    // Two at least, so the PodDisruptionBudget can let one go during a node drain.
+    expect(hpa.spec!.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(hpa.spec!.maxReplicas).toBeGreaterThan(hpa.spec!.minReplicas!);
+  });
+
+  it('the partition count assumed here is the one docker-compose creates the changes topic with', () => {
+    expect(readText('docker-compose.yml')).toContain(`tablelane.changes:${CHANGES_PARTITIONS}`);
+  });
+
+  it('KEDA scales the sink on the lag of its group on the changes topic, never beyond the partitions', () => {
+    const so = scaledObject();
+    expect(so.spec.scaleTargetRef.name).toBe('tablelane-sink');
+    expect(so.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+    // A replica beyond the partition count owns no lane: it would only add rebalances.
+    expect(so.spec.maxReplicaCount).toBeLessThanOrEqual(CHANGES_PARTITIONS);
+    expect(so.spec.triggers).toHaveLength(1);
+    const [trigger] = so.spec.triggers;
+    expect(trigger.type).toBe('kafka');
+    const m = trigger.metadata as Record<string, string>;
+    expect(m.topic).toBe(contracts().topics.changes);
+    expect(m.consumerGroup).toBe(configData().TABLELANE_SINK_GROUP);
+    expect(m.allowIdleConsumers).toBe('false');
+    expect(m.lagThreshold).toMatch(/^[1-9]\d*$/);
+    // The brokers come from the sink's own environment, which KEDA resolves from the target.
+    expect(configData()[m.bootstrapServersFromEnv]).toBeTruthy();
+    expect(container('sink').envFrom).toContainEqual({ configMapRef: { name: 'tablelane-config' } });
+    // The sink starts from the beginning of a partition it has no offset for.
+    expect(m.offsetResetPolicy).toBe('earliest');
+  });
+
+  it('the KEDA kafka trigger uses only parameters the kafka scaler knows', () => {
+    // From the KEDA Apache Kafka scaler documentation (keda.sh/docs/latest/scalers/apache-kafka).
+    const known = new Set([
+      ...['bootstrapServers', 'consumerGroup', 'topic'].flatMap((k) => [k, `${k}FromEnv`]),
+      'lagThreshold',
+      'activationLagThreshold',
+      'offsetResetPolicy',
+      'allowIdleConsumers',
+      'excludePersistentLag',
+      'scaleToZeroOnInvalidOffset',
+      'limitToPartitionsWithLag',
+      'ensureEvenDistributionOfPartitions',
+      'partitionLimitation',
+      'version',
+      'sasl',
+      'tls',
+    ]);
+    const unknown = Object.keys(scaledObject().spec.triggers[0].metadata).filter((k) => !known.has(k));
+    expect(unknown).toEqual([]);
+  });
+
+  it('the sink may hold maxBufferedBytes several times over before its memory limit', () => {
+    const limit = bytes(container('sink').resources!.limits!.memory!);
+    expect(limit).toBeGreaterThanOrEqual(4 * contracts().maxBufferedBytes);
+  });
+});
+
+describe('configuration and secrets', () => {
+  it('the contracts in the ConfigMap pass the same validation as at startup', () => {
+    const config = contracts();
+    expect(config.tables.length).toBeGreaterThan(0);
+  });
+
+  it('every environment variable set is one the code reads (pg reads the PG* variables itself)', () => {
+    const read = new Set([
+      ...environmentNamesReadByCode(),
+      ...['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE'],
+    ]);
+    const set = [
+      ...Object.keys(configData()).filter((k) => k !== 'tablelane.yaml'),
+      ...APPS.flatMap((app) => [...envOf(app).keys()]),
+    ];
+    expect(set.filter((name) => !read.has(name))).toEqual([]);
+  });
+
+  it('the ConfigMap holds nothing secret', () => {
+    expect(
+      Object.keys(configData()).filter((k) => /PASSWORD|SECRET|ACCESS_KEY|API_KEY|TOKEN/.test(k)),
+    ).toEqual([]);
+  });
+
+  it('the Secret holds placeholders only, clearly marked', () => {
+    const secret = named<{ stringData: Record<string, string>; data?: object }>(
+      objects,
+      'Secret',
+      'tablelane-secrets',
+    );
+    expect(secret.data).toBeUndefined();
+    for (const [key, value] of Object.entries(secret.stringData)) expect(value, key).toContain('REPLACE_ME');
+  });
+
+  it('a gateway deployed with the placeholder API keys refuses to start', () => {
+    const secret = named<{ stringData: Record<string, string> }>(objects, 'Secret', 'tablelane-secrets');
+    expect(() =>
+      parseApiKeys(JSON.parse(secret.stringData.TABLELANE_API_KEYS), 'TABLELANE_API_KEYS'),
+    ).toThrow(/sha256/);
+  });
+});
