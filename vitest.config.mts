@@ -2,10 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const alias = Object.fromEntries(
-  ['config', 'contracts', 'kafka', 'staging', 'warehouse', 'observability', 'sdk'].map((lib) => [
-    `@app/${lib}`,
-    fileURLToPath(new URL(`./libs/${lib}/src/index.ts`, import.meta.url)),
-  ]),
+  ['config', 'contracts', 'kafka', 'staging', 'warehouse', 'observability', 'sdk', 'simulation'].map(
+    (lib) => [`@app/${lib}`, fileURLToPath(new URL(`./libs/${lib}/src/index.ts`, import.meta.url))],
+  ),
 );
 
 export default defineConfig({

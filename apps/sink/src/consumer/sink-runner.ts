@@ -117,6 +117,19 @@ export class SinkRunner {
     // Any rebalance may move lanes: drop every buffer at once. The new owner (maybe us again)
     // re-reads from the committed offsets and skips what the checkpoints show applied.
     this.consumer.on(REBALANCING, () => this.newGeneration('rebalancing'));
+    // kafkajs never calls eachBatch for a fetch holding only control records or aborted
+    // changes; it resolves the offset itself. Take those offsets in, to commit them.
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const lane = this.lanes.get(payload.partition);
+      if (
+        payload.batchSize === 0 &&
+        lane &&
+        lane.generation === this.generation &&
+        payload.lastOffset !== null
+      ) {
+        lane.advance(Number(payload.lastOffset));
+      }
+    });
     this.consumer.on(GROUP_JOIN, (event) => {
       this.newGeneration('joined');
       logger.info(
@@ -217,10 +230,20 @@ export class SinkRunner {
       lane = new Lane(topic, partition, this.generation);
       this.lanes.set(partition, lane);
     }
+    let complete = true;
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || lane.generation !== this.generation || lane.fenced) break;
+      if (!isRunning() || isStale() || lane.generation !== this.generation || lane.fenced) {
+        complete = false;
+        break;
+      }
       await this.take(lane, message);
       resolveOffset(message.offset);
+    }
+    if (complete) {
+      // The batch may end with control records (commit markers of the router's transactions):
+      // take them in too, or the committed offset would stop short of them and lag never reach 0.
+      lane.advance(Number(batch.lastOffset()));
+      resolveOffset(batch.lastOffset());
     }
     if (!lane.flushing && lane.isDue(Date.now())) void this.track(this.flushLane(lane));
     this.applyBackpressure();
@@ -262,7 +285,7 @@ export class SinkRunner {
         'change refused; sent to the dead-letter topic',
       );
     }
-    lane.lastOffset = offset;
+    lane.advance(offset);
   }
 
   private async tableLane(lane: Lane, contract: TableContract): Promise<TableLane> {

@@ -2,6 +2,8 @@ import type { TableContract } from '@app/config';
 import type { LaneClaim } from '@app/warehouse';
 import type { BufferedChange } from './buffered-change';
 
+const IDLE_COMMIT_MS = 1000;
+
 export interface TableLane {
   contract: TableContract;
   claim: LaneClaim;
@@ -16,8 +18,10 @@ export interface TableLane {
  */
 export class Lane {
   readonly tables = new Map<string, TableLane>();
-  /** Highest offset taken from Kafka into this lane (buffered, skipped or dead-lettered). */
+  /** Highest offset taken from Kafka into this lane (buffered, skipped, dead-lettered, or a transaction marker). */
   lastOffset = -1;
+  /** When lastOffset last moved. */
+  progressAt = 0;
   /** Next offset committed to Kafka for this partition. */
   committedOffset = -1;
   fenced = false;
@@ -54,8 +58,21 @@ export class Lane {
     return oldest;
   }
 
-  /** Whether any table's flush policy says the lane must flush now. */
+  /** Records that offsets up to `offset` were taken in. */
+  advance(offset: number, now = Date.now()): void {
+    if (offset <= this.lastOffset) return;
+    this.lastOffset = offset;
+    this.progressAt = now;
+  }
+
+  /**
+   * Whether any table's flush policy says the lane must flush now; or, with nothing buffered,
+   * whether offsets taken in a while ago (skips, dead letters, the commit markers of the
+   * router's transactions) still wait for their Kafka commit, so lag returns to 0.
+   */
   isDue(now: number): boolean {
+    if (this.bufferedRows === 0)
+      return this.hasUncommittedProgress && now - this.progressAt >= IDLE_COMMIT_MS;
     for (const table of this.tables.values()) {
       const first = table.buffer[0];
       if (!first) continue;
@@ -68,7 +85,7 @@ export class Lane {
 
   /** Offsets were consumed past the last Kafka commit (changes, skips or dead letters). */
   get hasUncommittedProgress(): boolean {
-    return this.lastOffset + 1 > this.committedOffset;
+    return this.lastOffset >= 0 && this.lastOffset + 1 > this.committedOffset;
   }
 
   /** Takes every buffered change out of the lane, for one flush. */
