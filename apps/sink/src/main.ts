@@ -4,8 +4,19 @@ import { SinkModule } from './sink.module';
 
 async function main(): Promise<void> {
   const app = await NestFactory.create(SinkModule, { logger: ['error', 'warn'] });
-  // SIGTERM and SIGINT run onApplicationShutdown: a graceful drain of every lane.
-  app.enableShutdownHooks();
+  // SIGTERM and SIGINT close the app, which runs onApplicationShutdown (a graceful drain of
+  // every lane), then exit 0: a clean stop, as Kubernetes expects.
+  let closing = false;
+  const close = () => {
+    if (closing) return;
+    closing = true;
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', close);
+  process.on('SIGINT', close);
   await app.listen(Number(process.env.PORT ?? 8082), '0.0.0.0');
 }
 

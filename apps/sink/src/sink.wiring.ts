@@ -1,7 +1,7 @@
 import { loadConfigFile, runtimeSettings, type RuntimeSettings, type TablelaneConfig } from '@app/config';
 import { createKafka } from '@app/kafka';
 import type { Logger } from '@app/observability';
-import { createS3Client, S3ObjectStore } from '@app/staging';
+import { createS3Client, S3ObjectStore, type ObjectStore } from '@app/staging';
 import {
   AuroraS3ImportLoader,
   describeRedshiftSettings,
@@ -23,6 +23,8 @@ export interface BuiltSink {
   metrics: SinkMetrics;
   config: TablelaneConfig;
   destination: Destination;
+  /** Where batches are staged; absent with `staging: direct`. */
+  store?: ObjectStore;
 }
 
 /** Builds the sink from configuration: the one place that knows which warehouse is used. */
@@ -48,7 +50,7 @@ export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env):
     concurrency,
     sessionTimeoutMs: Number(env.TABLELANE_SINK_SESSION_TIMEOUT_MS ?? 30_000),
   });
-  return { runner, metrics, config, destination };
+  return { runner, metrics, config, destination, store };
 }
 
 function buildDestination(

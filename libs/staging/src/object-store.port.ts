@@ -8,4 +8,6 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** `s3://bucket/key`, as warehouses that load from S3 name it. */
   uri(key: string): string;
+  /** Whether the bucket answers, for readiness probes. */
+  ping(): Promise<boolean>;
 }

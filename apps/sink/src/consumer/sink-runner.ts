@@ -4,6 +4,7 @@ import type { Logger } from '@app/observability';
 import { FencedError, errorCode, isLockTimeout, type Destination } from '@app/warehouse';
 import {
   Partitioners,
+  type Admin,
   type Consumer,
   type EachBatchPayload,
   type Kafka,
@@ -13,11 +14,13 @@ import {
 import type { BatchStager } from '../flush/batch-stager';
 import { hitFaultPoint } from '../flush/fault-points';
 import { withRetry } from '../flush/retry';
-import { Lane, type TableLane } from '../lane/lane';
+import { Lane, oldestPending, type TableLane } from '../lane/lane';
 import { reduceBatch } from '../lane/reduce-batch';
 import { LockPolicyFailure, LockWatch, type LockEpisode } from '../locks/lock-watch';
 import type { SinkMetrics } from '../metrics/sink-metrics';
 import { sendDeadLetter } from './dead-letters';
+
+const LAG_PROBE_MS = Number(process.env.TABLELANE_LAG_PROBE_MS ?? 2000);
 
 export interface SinkRunnerOptions {
   config: TablelaneConfig;
@@ -38,8 +41,11 @@ export interface SinkRunnerOptions {
 export interface LaneStatus {
   partition: number;
   tables: string[];
+  lagMessages: number;
   bufferedRows: number;
   oldestAgeSeconds: number;
+  rowsPerSecond: number;
+  deadLetters: number;
   lastOffset: number;
   committedOffset: number;
   lastCommitAt: string | null;
@@ -75,6 +81,8 @@ export class SinkRunner {
   private paused = false;
   private inFlight = new Set<Promise<unknown>>();
   private timer?: NodeJS.Timeout;
+  private lagTimer?: NodeJS.Timeout;
+  private readonly admin: Admin;
 
   constructor(private readonly o: SinkRunnerOptions) {
     this.consumer = o.kafka.consumer({
@@ -91,6 +99,7 @@ export class SinkRunner {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
     });
+    this.admin = o.kafka.admin();
     this.locks = new LockWatch(o.destination, o.metrics, o.logger, o.config.warehouse.lockTimeoutMs);
   }
 
@@ -144,6 +153,40 @@ export class SinkRunner {
       eachBatch: (payload) => this.track(this.onBatch(payload)),
     });
     this.timer = setInterval(() => this.flushDueLanes(), 100);
+    await this.admin.connect();
+    this.lagTimer = setInterval(() => void this.refreshLag(), LAG_PROBE_MS);
+  }
+
+  /**
+   * Lag per lane and table as operators watch it: messages past the group's committed offset
+   * (from the cluster) and seconds behind (the oldest change not yet in the warehouse).
+   */
+  private async refreshLag(): Promise<void> {
+    const topic = this.o.config.topics.changes;
+    try {
+      const [ends, committed] = await Promise.all([
+        this.admin.fetchTopicOffsets(topic),
+        this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [topic] }),
+      ]);
+      const high = new Map(ends.map((p) => [p.partition, Number(p.high)]));
+      const done = new Map(committed[0]!.partitions.map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+      const { laneLagMessages, tableLagMessages, tableLagSeconds } = this.o.metrics;
+      laneLagMessages.reset();
+      tableLagMessages.reset();
+      tableLagSeconds.reset();
+      const now = Date.now();
+      for (const lane of this.lanes.values()) {
+        lane.lagMessages = Math.max(0, (high.get(lane.partition) ?? 0) - (done.get(lane.partition) ?? 0));
+        const partition = String(lane.partition);
+        laneLagMessages.set({ partition }, lane.lagMessages);
+        for (const [table, state] of lane.tables) {
+          tableLagMessages.set({ table, partition }, lane.lagMessages);
+          tableLagSeconds.set({ table }, (now - (oldestPending(state) ?? now)) / 1000);
+        }
+      }
+    } catch (error) {
+      this.o.logger.debug({ err: error }, 'lag probe failed; next probe retries');
+    }
   }
 
   /**
@@ -153,12 +196,14 @@ export class SinkRunner {
   async stop(): Promise<void> {
     if (!this.running) return;
     clearInterval(this.timer);
+    clearInterval(this.lagTimer);
     this.consumer.pause([{ topic: this.o.config.topics.changes }]);
     await Promise.allSettled([...this.inFlight]);
     await Promise.allSettled([...this.lanes.values()].map((lane) => this.flushLane(lane)));
     this.running = false;
     await this.consumer.disconnect();
     await this.dlq.disconnect();
+    await this.admin.disconnect();
   }
 
   status(): SinkStatus {
@@ -166,8 +211,11 @@ export class SinkRunner {
     const lanes = [...this.lanes.values()].map((lane) => ({
       partition: lane.partition,
       tables: [...lane.tables.keys()],
+      lagMessages: lane.lagMessages,
       bufferedRows: lane.bufferedRows,
-      oldestAgeSeconds: lane.oldestReceivedAt === undefined ? 0 : (now - lane.oldestReceivedAt) / 1000,
+      oldestAgeSeconds: lane.oldestAgeSeconds(now),
+      rowsPerSecond: lane.rowsPerSecond(now),
+      deadLetters: lane.deadLetters,
       lastOffset: lane.lastOffset,
       committedOffset: lane.committedOffset,
       lastCommitAt: lane.lastCommitAt,
@@ -177,8 +225,11 @@ export class SinkRunner {
       lanes.push({
         partition,
         tables: [],
+        lagMessages: 0,
         bufferedRows: 0,
         oldestAgeSeconds: 0,
+        rowsPerSecond: 0,
+        deadLetters: 0,
         lastOffset: -1,
         committedOffset: -1,
         lastCommitAt: null,
@@ -280,6 +331,7 @@ export class SinkRunner {
         'sink',
       );
       this.o.metrics.deadLetters.inc({ code: error.code });
+      lane.deadLetters++;
       this.o.logger.warn(
         { partition: lane.partition, offset: message.offset, code: error.code, reason: error.message },
         'change refused; sent to the dead-letter topic',
@@ -341,11 +393,7 @@ export class SinkRunner {
   private flushDueLanes(): void {
     const now = Date.now();
     for (const lane of this.lanes.values()) {
-      const oldest = lane.oldestReceivedAt;
-      this.o.metrics.laneOldestSeconds.set(
-        { partition: String(lane.partition) },
-        oldest === undefined ? 0 : (now - oldest) / 1000,
-      );
+      this.o.metrics.laneOldestSeconds.set({ partition: String(lane.partition) }, lane.oldestAgeSeconds(now));
       if (!lane.flushing && lane.isDue(now)) void this.track(this.flushLane(lane));
     }
   }
@@ -359,8 +407,12 @@ export class SinkRunner {
         const upTo = lane.lastOffset;
         const drained = lane.drain();
         try {
-          for (const { table, changes } of drained) await this.flushTable(lane, table, changes, upTo);
+          for (const { table, changes } of drained) {
+            await this.flushTable(lane, table, changes, upTo);
+            table.inFlight = undefined;
+          }
         } catch (error) {
+          for (const { table } of drained) table.inFlight = undefined;
           this.onFlushFailed(lane, drained, error);
           return;
         }
@@ -420,6 +472,7 @@ export class SinkRunner {
     const labels = { table: contract.name };
     this.o.metrics.flushes.inc(labels);
     this.o.metrics.rowsMerged.inc(labels, rows.length);
+    lane.recordMerge(rows.length);
     this.o.metrics.batchRows.observe(labels, changes.length);
     this.o.metrics.flushSeconds.observe(labels, seconds);
     const committedAt = Date.now();

@@ -3,12 +3,21 @@ import type { LaneClaim } from '@app/warehouse';
 import type { BufferedChange } from './buffered-change';
 
 const IDLE_COMMIT_MS = 1000;
+const RATE_WINDOW_MS = 10_000;
 
 export interface TableLane {
   contract: TableContract;
   claim: LaneClaim;
   buffer: BufferedChange[];
   bytes: number;
+  /** Changes taken out by a flush still in progress (kept visible for seconds-behind). */
+  inFlight?: BufferedChange[];
+}
+
+/** Event time (or receive time) of a table's oldest change not yet in the warehouse. */
+export function oldestPending(table: TableLane): number | undefined {
+  const first = table.inFlight?.[0] ?? table.buffer[0];
+  return first ? Math.min(first.change.ts ?? first.receivedAt, first.receivedAt) : undefined;
 }
 
 /**
@@ -22,6 +31,12 @@ export class Lane {
   lastOffset = -1;
   /** When lastOffset last moved. */
   progressAt = 0;
+  /** Changes sent to the dead-letter topic from this lane. */
+  deadLetters = 0;
+  /** Messages on the partition past the group's committed offset (refreshed by the lag probe). */
+  lagMessages = 0;
+  /** Rows merged per flush, with their commit time, for a recent rows/s figure. */
+  private readonly merges: { at: number; rows: number }[] = [];
   /** Next offset committed to Kafka for this partition. */
   committedOffset = -1;
   fenced = false;
@@ -46,6 +61,30 @@ export class Lane {
     let total = 0;
     for (const table of this.tables.values()) total += table.buffer.length;
     return total;
+  }
+
+  recordMerge(rows: number, at = Date.now()): void {
+    this.merges.push({ at, rows });
+    while (this.merges.length > 0 && at - this.merges[0]!.at > RATE_WINDOW_MS) this.merges.shift();
+  }
+
+  /** Rows merged per second over the last RATE_WINDOW_MS. */
+  rowsPerSecond(now = Date.now()): number {
+    const recent = this.merges.filter((m) => now - m.at <= RATE_WINDOW_MS);
+    return recent.reduce((sum, m) => sum + m.rows, 0) / (RATE_WINDOW_MS / 1000);
+  }
+
+  /**
+   * Seconds behind: age of the oldest unflushed change, by its event time when the producer
+   * set one (so time spent upstream counts), else by when the sink received it.
+   */
+  oldestAgeSeconds(now = Date.now()): number {
+    let oldest: number | undefined;
+    for (const table of this.tables.values()) {
+      const since = oldestPending(table);
+      if (since !== undefined && (oldest === undefined || since < oldest)) oldest = since;
+    }
+    return oldest === undefined ? 0 : Math.max(0, now - oldest) / 1000;
   }
 
   /** Receive time of the oldest buffered change, or undefined when nothing waits. */
@@ -94,6 +133,7 @@ export class Lane {
     for (const table of this.tables.values()) {
       if (table.buffer.length === 0) continue;
       drained.push({ table, changes: table.buffer });
+      table.inFlight = table.buffer;
       table.buffer = [];
       table.bytes = 0;
     }

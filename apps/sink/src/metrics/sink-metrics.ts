@@ -100,6 +100,24 @@ export class SinkMetrics {
     help: '1 while consumption is paused for memory',
     registers: [this.registry],
   });
+  readonly laneLagMessages = new Gauge({
+    name: 'tablelane_lane_lag_messages',
+    help: 'Messages on a lane (partition of the changes topic) past the sink group committed offset',
+    labelNames: ['partition'],
+    registers: [this.registry],
+  });
+  readonly tableLagMessages = new Gauge({
+    name: 'tablelane_table_lag_messages',
+    help: 'Messages behind on the lane of each table this sink owns',
+    labelNames: ['table', 'partition'],
+    registers: [this.registry],
+  });
+  readonly tableLagSeconds = new Gauge({
+    name: 'tablelane_table_lag_seconds',
+    help: 'Age of the oldest change of the table not yet in the warehouse (seconds behind)',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
   readonly laneOldestSeconds = new Gauge({
     name: 'tablelane_lane_oldest_unflushed_seconds',
     help: 'Age of the oldest unflushed change per lane (seconds behind)',

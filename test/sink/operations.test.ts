@@ -1,0 +1,172 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../libs/config/src';
+import { stackEnv, uniqueName } from '../support/env';
+import { createTopics, groupLag, testKafka, waitFor } from '../support/kafka';
+import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { freePort, startSink, writeConfig } from '../support/sink-process';
+import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
+
+const run = promisify(execFile);
+const CLI = resolve(__dirname, '../../dist/apps/cli/src/main.js');
+
+async function scrape(port: number, metric: string, table: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${metric}{`) && l.includes(`table="${table}"`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+async function setup(partitions: number) {
+  const kafka = testKafka();
+  const pool = testPool();
+  const schema = uniqueName('ops');
+  const state = uniqueName('tl');
+  const changes = uniqueName('changes');
+  const group = uniqueName('sink');
+  dropSchemasAfterTest(schema, state);
+  await createTopics(kafka, [
+    { topic: changes, numPartitions: partitions },
+    { topic: `${changes}.dlq`, numPartitions: 1 },
+  ]);
+  const admin = kafka.admin();
+  await admin.connect();
+  return { kafka, pool, schema, state, changes, group, admin };
+}
+
+describe('operating the sink', () => {
+  it('loses and duplicates nothing when SIGTERMed mid-load, again and again', async () => {
+    const { kafka, pool, schema, state, changes, group, admin } = await setup(2);
+    const workload = generateWorkload(schema, 8, 200, 23);
+    const config = {
+      topics: { changes, dlq: `${changes}.dlq` },
+      warehouse: { stateSchema: state },
+      defaults: { flush: { maxAgeMs: 300 } },
+      tables: workload.tables,
+    };
+    const configPath = writeConfig(config);
+    const tables = parseConfig(config).tables;
+    const rounds = 4;
+    for (let round = 0; round < rounds; round++) {
+      const sink = startSink(configPath, {
+        TABLELANE_SINK_GROUP: group,
+        TABLELANE_SINK_SESSION_TIMEOUT_MS: '6000',
+      });
+      await waitFor('the sink to join', async () => sink.output().includes('joined the sink group'), 30_000);
+      const producing = produceWorkload(
+        () => kafka.producer({ idempotent: true }),
+        changes,
+        2,
+        workload,
+        tables,
+        round,
+        rounds,
+      );
+      // Stop it while changes are still arriving and buffered.
+      await new Promise((r) => setTimeout(r, 400));
+      sink.child.kill('SIGTERM');
+      expect(await sink.exited, sink.output().slice(-2000)).toBe(0);
+      expect(sink.output()).toContain('stopping: flushing buffered lanes');
+      expect(sink.output()).toContain('"msg":"stopped"');
+      await producing;
+    }
+    const last = startSink(configPath, {
+      TABLELANE_SINK_GROUP: group,
+      TABLELANE_SINK_SESSION_TIMEOUT_MS: '6000',
+    });
+    await waitFor(
+      'the last sink to join',
+      async () => last.output().includes('joined the sink group'),
+      30_000,
+    );
+    await waitFor(
+      'the last sink to catch up',
+      async () => (await groupLag(admin, group, changes)) === 0,
+      60_000,
+    );
+    last.child.kill('SIGTERM');
+    expect(await last.exited, last.output().slice(-2000)).toBe(0);
+    expect(await diffWarehouse(pool, workload)).toEqual([]);
+    await admin.disconnect();
+  });
+
+  it('shows lag rising while loading is held up and returning to 0 after it resumes, in metrics and in `tablelane lag`', async () => {
+    const { kafka, pool, schema, state, changes, group, admin } = await setup(1);
+    const table = `${schema}.events`;
+    const config = {
+      topics: { changes, dlq: `${changes}.dlq` },
+      warehouse: { stateSchema: state, lockTimeoutMs: 300 },
+      tables: [{ name: table, columns: { id: 'bigint', body: 'text' }, primaryKey: ['id'] }],
+    };
+    const configPath = writeConfig(config);
+    const port = await freePort();
+    const env = { TABLELANE_SINK_GROUP: group, PORT: String(port), TABLELANE_LAG_PROBE_MS: '250' };
+    const sink = startSink(configPath, env);
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const send = (from: number, count: number) =>
+      producer.send({
+        topic: changes,
+        acks: -1,
+        messages: Array.from({ length: count }, (_, i) => ({
+          key: table,
+          partition: 0,
+          value: JSON.stringify({ table, op: 'upsert', row: { id: from + i, body: 'x' }, ts: Date.now() }),
+        })),
+      });
+    await send(0, 10);
+    await waitFor(
+      'the first changes to load',
+      async () => (await groupLag(admin, group, changes)) === 0,
+      30_000,
+    );
+
+    // Loading is held up by a user's lock: lag in messages and seconds rises.
+    const locker = await pool.connect();
+    await locker.query('BEGIN');
+    await locker.query(
+      `LOCK TABLE ${table.replace('.', '"."').replace(/^/, '"').replace(/$/, '"')} IN EXCLUSIVE MODE`,
+    );
+    await send(10, 200);
+    await waitFor(
+      'lag in messages to show',
+      async () => (await scrape(port, 'tablelane_table_lag_messages', table)) >= 200,
+      15_000,
+    );
+    await waitFor(
+      'seconds behind to grow',
+      async () => (await scrape(port, 'tablelane_table_lag_seconds', table)) > 1.5,
+      15_000,
+    );
+    await locker.query('COMMIT');
+    locker.release();
+    await waitFor(
+      'lag to return to 0',
+      async () =>
+        (await scrape(port, 'tablelane_table_lag_messages', table)) === 0 &&
+        (await scrape(port, 'tablelane_table_lag_seconds', table)) === 0,
+      30_000,
+    );
+
+    // The CLI reads lag from the cluster and the checkpoints: behind while the sink is frozen.
+    const cli = async () =>
+      JSON.parse(
+        (
+          await run(process.execPath, [CLI, 'lag', '--json'], {
+            env: { ...process.env, ...stackEnv, TABLELANE_CONFIG: configPath, TABLELANE_SINK_GROUP: group },
+          })
+        ).stdout,
+      ) as { table: string; messagesBehind: number; checkpoint: number }[];
+    sink.child.kill('SIGSTOP');
+    await send(210, 50);
+    expect((await cli())[0]).toMatchObject({ table, messagesBehind: 50 });
+    sink.child.kill('SIGCONT');
+    await waitFor('the CLI to show lag 0', async () => (await cli())[0]!.messagesBehind === 0, 30_000);
+    expect((await cli())[0]!.checkpoint).toBeGreaterThanOrEqual(259);
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".events`);
+    expect(rows[0].n).toBe(260);
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+});
