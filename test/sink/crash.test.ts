@@ -104,4 +104,63 @@ describe('sink crash safety', () => {
     });
     expect(await diffWarehouse(pool, workload)).toEqual([]);
   }, 420_000);
+
+  it('reaches the modelled state although its warehouse connections are killed again and again mid-load', async () => {
+    const kafka = testKafka();
+    const pool = testPool();
+    const schema = uniqueName('connloss');
+    const state = uniqueName('tl');
+    const changes = uniqueName('changes');
+    const group = uniqueName('sink');
+    dropSchemasAfterTest(schema, state);
+    await createTopics(kafka, [
+      { topic: changes, numPartitions: 2 },
+      { topic: `${changes}.dlq`, numPartitions: 1 },
+    ]);
+    const workload = generateWorkload(schema, 8, 250, 31);
+    const config = {
+      topics: { changes, dlq: `${changes}.dlq` },
+      warehouse: { stateSchema: state },
+      defaults: { flush: { maxAgeMs: 100, maxRows: 50 } },
+      tables: workload.tables,
+    };
+    const sink = startSink(writeConfig(config), { TABLELANE_SINK_GROUP: group });
+    const tables = parseConfig(config).tables;
+    // Changes keep arriving for a while, so the sink keeps loading while its connections die.
+    const producing = (async () => {
+      for (let round = 0; round < 25; round++) {
+        await produceWorkload(
+          () => kafka.producer({ idempotent: true }),
+          changes,
+          2,
+          workload,
+          tables,
+          round,
+          25,
+        );
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    })();
+
+    // Kill every connection of the sink, many times, while it loads.
+    let killed = 0;
+    const admin = kafka.admin();
+    await admin.connect();
+    const deadline = Date.now() + 120_000;
+    let done = false;
+    void producing.then(() => (done = true));
+    while (Date.now() < deadline && sink.child.exitCode === null) {
+      const { rowCount } = await pool.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tablelane-sink' AND pid <> pg_backend_pid()",
+      );
+      killed += rowCount ?? 0;
+      await new Promise((r) => setTimeout(r, 150));
+      if (done && killed >= 10 && (await groupLag(admin, group, changes)) === 0) break;
+    }
+    await admin.disconnect();
+    expect(killed).toBeGreaterThanOrEqual(10);
+    expect(sink.child.exitCode, sink.output().slice(-3000)).toBeNull();
+    expect(sink.output()).toMatch(/"code":"(57P01|ECONNRESET|08006|08003)"|Connection terminated/);
+    expect(await diffWarehouse(pool, workload)).toEqual([]);
+  });
 });

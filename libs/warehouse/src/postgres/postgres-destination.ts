@@ -1,10 +1,10 @@
 import type { TableContract } from '@app/config';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { pipeline } from 'node:stream/promises';
 import type { Blocker, CheckpointRow, Destination, LaneClaim, StagedBatch } from '../destination.port';
 import { FencedError, StagingCountMismatch } from '../errors';
 import { PostgresDialect } from './postgres-dialect';
+import { CopyFromStdinLoader } from '../copy-from-stdin-loader';
+import { inPooledTransaction } from '../pg-session';
 import type { StagingLoader } from '../staging-loader';
 
 export interface PostgresDestinationOptions {
@@ -14,7 +14,7 @@ export interface PostgresDestinationOptions {
   lockTimeoutMs: number;
   /** Lock wait bound for DDL; defaults to lockTimeoutMs. */
   ddlLockTimeoutMs?: number;
-  /** Moves the staged file into the staging table; default: COPY FROM STDIN, streamed. */
+  /** Moves the staged file into the staging table; default: COPY FROM STDIN, streamed through the connection. */
   loader?: StagingLoader;
   /** Isolation of merge transactions; READ COMMITTED is safe because each table has one writer. */
   isolation?: 'read committed' | 'serializable';
@@ -30,9 +30,11 @@ export interface PostgresDestinationOptions {
 export class PostgresDestination implements Destination {
   private readonly pool: Pool;
   private readonly dialect = new PostgresDialect();
+  private readonly loader: StagingLoader;
 
   constructor(private readonly options: PostgresDestinationOptions) {
     this.pool = new Pool(options.pool);
+    this.loader = options.loader ?? new CopyFromStdinLoader();
     // An idle client that loses its connection must not crash the process; the next query retries.
     this.pool.on('error', () => undefined);
   }
@@ -138,21 +140,13 @@ export class PostgresDestination implements Destination {
       if (advanced.rowCount !== 1) throw new FencedError(contract.name, batch.partition, batch.claim.epoch);
 
       await client.query(this.dialect.createStagingTable(contract));
-      const loaded = this.options.loader
-        ? await this.options.loader.load(client, batch)
-        : await this.streamCopy(client, batch);
+      const loaded = await this.loader.load(client, batch);
       if (loaded !== batch.rowCount) throw new StagingCountMismatch(contract.name, batch.rowCount, loaded);
       this.options.afterCopy?.();
 
       for (const statement of this.dialect.mergeStatements(stateSchema, contract))
         await client.query(statement);
     });
-  }
-
-  private async streamCopy(client: PoolClient, batch: StagedBatch): Promise<number> {
-    const copy = client.query(copyFrom(this.dialect.copyIntoStaging(batch.contract)));
-    await pipeline(await batch.openStagedData(), copy);
-    return copy.rowCount;
   }
 
   async readCheckpoints(contract: TableContract): Promise<CheckpointRow[]> {
@@ -180,31 +174,13 @@ export class PostgresDestination implements Destination {
     await this.pool.end();
   }
 
-  private async inTransaction<T>(
+  private inTransaction<T>(
     work: (client: PoolClient) => Promise<T>,
     lockTimeoutMs = this.options.lockTimeoutMs,
   ): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query(
-        this.options.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN',
-      );
-      // Every statement of the loader waits for locks a bounded time, so it never hangs and
-      // never sits in a lock queue in front of readers for long.
-      await client.query(this.dialect.lockTimeout(lockTimeoutMs));
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    const begin = this.options.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN';
+    // Every statement of the loader waits for locks a bounded time, so it never hangs and
+    // never sits in a lock queue in front of readers for long.
+    return inPooledTransaction(this.pool, begin, [this.dialect.lockTimeout(lockTimeoutMs)], work);
   }
 }

@@ -1,5 +1,6 @@
 import type { TableContract } from '@app/config';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { inPooledTransaction, withPooledClient } from '../pg-session';
 import type { Blocker, CheckpointRow, Destination, LaneClaim, StagedBatch } from '../destination.port';
 import { FencedError, StagingCountMismatch } from '../errors';
 import type { StagingLoader } from '../staging-loader';
@@ -213,45 +214,20 @@ export class RedshiftDestination implements Destination {
     return this.options.ddlLockTimeoutMs ?? this.options.lockTimeoutMs;
   }
 
-  private async withClient<T>(timeoutMs: number, work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
+  private withClient<T>(timeoutMs: number, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return withPooledClient(this.pool, async (client) => {
       await client.query(this.dialect.statementTimeout(timeoutMs));
-      return await work(client);
-    } catch (error) {
-      broken = !(error as { code?: unknown })?.code;
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+      return work(client);
+    });
   }
 
-  private async inTransaction<T>(
+  private inTransaction<T>(
     work: (client: PoolClient) => Promise<T>,
     lockTimeoutMs = this.options.lockTimeoutMs,
   ): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query(
-        this.options.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN',
-      );
-      // Every lock wait is bounded, so the loader never hangs and never sits in a lock queue
-      // in front of readers for long. Session-level on Redshift, hence set in every transaction.
-      await client.query(this.dialect.lockTimeout(lockTimeoutMs));
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    const begin = this.options.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN';
+    // Every lock wait is bounded, so the loader never hangs and never sits in a lock queue
+    // in front of readers for long. Session-level on Redshift, hence set in every transaction.
+    return inPooledTransaction(this.pool, begin, [this.dialect.lockTimeout(lockTimeoutMs)], work);
   }
 }
