@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { PoolClient } from 'pg';
 import { parseConfig } from '../../libs/config/src';
 import { PostgresDestination } from '../../libs/warehouse/src';
-import { stackEnv, uniqueName } from '../support/env';
-import { createTopics, groupLag, testKafka, waitFor } from '../support/kafka';
-import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { stackEnv } from '../support/env';
+import { testKafka, waitFor } from '../support/kafka';
+import { sinkTestSetup } from '../support/sink-suite';
 import { freePort, sinkStatus, startSink, writeConfig } from '../support/sink-process';
 import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
 
@@ -14,25 +14,6 @@ const connection = {
   user: stackEnv.PGUSER,
   database: stackEnv.PGDATABASE,
 };
-
-async function setup(partitions = 2) {
-  const kafka = testKafka();
-  const pool = testPool();
-  const schema = uniqueName('locks');
-  const state = uniqueName('tl');
-  const changes = uniqueName('changes');
-  const group = uniqueName('sink');
-  dropSchemasAfterTest(schema, state);
-  await createTopics(kafka, [
-    { topic: changes, numPartitions: partitions },
-    { topic: `${changes}.dlq`, numPartitions: 1 },
-  ]);
-  const admin = kafka.admin();
-  await admin.connect();
-  const caughtUp = (timeoutMs = 60_000) =>
-    waitFor('the sink to catch up', async () => (await groupLag(admin, group, changes)) === 0, timeoutMs);
-  return { kafka, pool, schema, state, changes, group, admin, caughtUp };
-}
 
 async function send(kafka: ReturnType<typeof testKafka>, topic: string, partition: number, events: object[]) {
   const producer = kafka.producer({ idempotent: true });
@@ -51,7 +32,7 @@ async function send(kafka: ReturnType<typeof testKafka>, topic: string, partitio
 
 describe('lock-aware loading', () => {
   it('adds a column behind an analyst transaction without delaying other readers, reports the blocker, loses nothing', async () => {
-    const { kafka, pool, schema, state, changes, group, admin, caughtUp } = await setup(1);
+    const { kafka, pool, schema, state, changes, group, caughtUp } = await sinkTestSetup('locks', 1);
     const v1 = {
       name: `${schema}.accounts`,
       columns: { id: 'bigint', name: 'text' },
@@ -118,11 +99,10 @@ describe('lock-aware loading', () => {
       `SELECT count(*)::int AS n, count(balance)::int AS with_balance, sum(balance)::text AS total FROM "${schema}".accounts`,
     );
     expect(rows[0]).toEqual({ n: 51, with_balance: 50, total: '1237.50' });
-    await admin.disconnect();
   });
 
   it('backs off behind LOCK TABLE ... IN EXCLUSIVE MODE, reports the holder, and catches up to the model', async () => {
-    const { kafka, pool, schema, state, changes, group, admin, caughtUp } = await setup(2);
+    const { kafka, pool, schema, state, changes, group, caughtUp } = await sinkTestSetup('locks', 2);
     const workload = generateWorkload(schema, 4, 150, 5);
     const port = await freePort();
     const config = {
@@ -154,11 +134,10 @@ describe('lock-aware loading', () => {
     expect(await diffWarehouse(pool, workload)).toEqual([]);
     expect(sink.output()).toContain('loader unblocked on');
     expect((await sinkStatus(port)).blocked).toEqual([]);
-    await admin.disconnect();
   });
 
   it('cancels only blockers older than the threshold, and only for tables that opt in', async () => {
-    const { kafka, pool, schema, state, changes, group, admin, caughtUp } = await setup(2);
+    const { kafka, pool, schema, state, changes, group, caughtUp } = await sinkTestSetup('locks', 2);
     const optIn = {
       name: `${schema}.opt_in`,
       columns: { id: 'bigint' },
@@ -225,6 +204,5 @@ describe('lock-aware loading', () => {
       `SELECT (SELECT count(*) FROM "${schema}".opt_in)::int AS a, (SELECT count(*) FROM "${schema}".waiting)::int AS b`,
     );
     expect(loaded.rows[0]).toEqual({ a: 1, b: 1 });
-    await admin.disconnect();
   });
 });

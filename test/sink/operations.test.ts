@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../libs/config/src';
-import { stackEnv, uniqueName } from '../support/env';
-import { createTopics, groupLag, testKafka, waitFor } from '../support/kafka';
-import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { stackEnv } from '../support/env';
+import { waitFor } from '../support/kafka';
+import { sinkTestSetup } from '../support/sink-suite';
 import { freePort, startSink, writeConfig } from '../support/sink-process';
 import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
 
@@ -18,26 +18,9 @@ async function scrape(port: number, metric: string, table: string): Promise<numb
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-async function setup(partitions: number) {
-  const kafka = testKafka();
-  const pool = testPool();
-  const schema = uniqueName('ops');
-  const state = uniqueName('tl');
-  const changes = uniqueName('changes');
-  const group = uniqueName('sink');
-  dropSchemasAfterTest(schema, state);
-  await createTopics(kafka, [
-    { topic: changes, numPartitions: partitions },
-    { topic: `${changes}.dlq`, numPartitions: 1 },
-  ]);
-  const admin = kafka.admin();
-  await admin.connect();
-  return { kafka, pool, schema, state, changes, group, admin };
-}
-
 describe('operating the sink', () => {
   it('loses and duplicates nothing when SIGTERMed mid-load, again and again', async () => {
-    const { kafka, pool, schema, state, changes, group, admin } = await setup(2);
+    const { kafka, pool, schema, state, changes, group, lag } = await sinkTestSetup('ops', 2);
     const workload = generateWorkload(schema, 8, 200, 23);
     const config = {
       topics: { changes, dlq: `${changes}.dlq` },
@@ -80,19 +63,14 @@ describe('operating the sink', () => {
       async () => last.output().includes('joined the sink group'),
       30_000,
     );
-    await waitFor(
-      'the last sink to catch up',
-      async () => (await groupLag(admin, group, changes)) === 0,
-      60_000,
-    );
+    await waitFor('the last sink to catch up', async () => (await lag()) === 0, 60_000);
     last.child.kill('SIGTERM');
     expect(await last.exited, last.output().slice(-2000)).toBe(0);
     expect(await diffWarehouse(pool, workload)).toEqual([]);
-    await admin.disconnect();
   });
 
   it('shows lag rising while loading is held up and returning to 0 after it resumes, in metrics and in `tablelane lag`', async () => {
-    const { kafka, pool, schema, state, changes, group, admin } = await setup(1);
+    const { kafka, pool, schema, state, changes, group, lag } = await sinkTestSetup('ops', 1);
     const table = `${schema}.events`;
     const config = {
       topics: { changes, dlq: `${changes}.dlq` },
@@ -116,11 +94,7 @@ describe('operating the sink', () => {
         })),
       });
     await send(0, 10);
-    await waitFor(
-      'the first changes to load',
-      async () => (await groupLag(admin, group, changes)) === 0,
-      30_000,
-    );
+    await waitFor('the first changes to load', async () => (await lag()) === 0, 30_000);
 
     // Loading is held up by a user's lock: lag in messages and seconds rises.
     const locker = await pool.connect();
@@ -167,6 +141,5 @@ describe('operating the sink', () => {
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".events`);
     expect(rows[0].n).toBe(260);
     await producer.disconnect();
-    await admin.disconnect();
   });
 });
