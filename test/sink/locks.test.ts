@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { PoolClient } from 'pg';
 import { parseConfig } from '../../libs/config/src';
@@ -7,6 +10,9 @@ import { testKafka, waitFor } from '../support/kafka';
 import { sinkTestSetup } from '../support/sink-suite';
 import { freePort, sinkStatus, startSink, writeConfig } from '../support/sink-process';
 import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
+
+const run = promisify(execFile);
+const CLI = resolve(__dirname, '../../dist/apps/cli/src/main.js');
 
 const connection = {
   host: stackEnv.PGHOST,
@@ -63,7 +69,8 @@ describe('lock-aware loading', () => {
       warehouse: { stateSchema: state, lockTimeoutMs: 1000, ddlLockTimeoutMs },
       tables: [v2],
     };
-    const sink = startSink(writeConfig(config), { TABLELANE_SINK_GROUP: group, PORT: String(port) });
+    const configPath = writeConfig(config);
+    const sink = startSink(configPath, { TABLELANE_SINK_GROUP: group, PORT: String(port) });
     await send(
       kafka,
       changes,
@@ -91,6 +98,13 @@ describe('lock-aware loading', () => {
     expect(episode?.blockers.map((b) => b.pid)).toContain(analystPid);
     expect(episode?.blockers.find((b) => b.pid === analystPid)?.query).toContain('analyst report');
     expect(sink.output()).toContain(`loader blocked on ${v2.name}`);
+    // `tablelane locks --ddl` names the same blocker from a shell.
+    const cli = await run(process.execPath, [CLI, 'locks', '--ddl', '--json'], {
+      env: { ...process.env, ...stackEnv, TABLELANE_CONFIG: configPath },
+    });
+    expect(
+      (JSON.parse(cli.stdout) as { pid: number; table: string }[]).find((b) => b.pid === analystPid),
+    ).toMatchObject({ table: v2.name });
 
     await analyst.query('COMMIT');
     analyst.release();

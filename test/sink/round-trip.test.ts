@@ -112,85 +112,90 @@ const rows: Record<string, unknown>[] = [
 ];
 
 describe('value round-trip through S3 staging and COPY', () => {
-  it('loads every supported type exactly, with NULL, empty strings, delimiters, newlines, unicode and extremes', async () => {
-    const pool = testPool();
-    const schema = uniqueName('rt');
-    const state = uniqueName('tl');
-    dropSchemasAfterTest(schema, state);
-    const config = parseConfig({ tables: [{ name: `${schema}.types`, columns, primaryKey: ['id'] }] });
-    const contract = config.tables[0]!;
-    const destination = new PostgresDestination({
-      pool: {
-        host: stackEnv.PGHOST,
-        port: Number(stackEnv.PGPORT),
-        user: stackEnv.PGUSER,
-        database: stackEnv.PGDATABASE,
-      },
-      stateSchema: state,
-      createTables: true,
-      lockTimeoutMs: 5000,
-    });
-    const store = new S3ObjectStore(
-      createS3Client({
-        endpoint: stackEnv.S3_ENDPOINT,
-        region: 'us-east-1',
-        bucket: stackEnv.S3_BUCKET,
-        accessKeyId: stackEnv.S3_ACCESS_KEY_ID,
-        secretAccessKey: stackEnv.S3_SECRET_ACCESS_KEY,
-        forcePathStyle: true,
-      }),
-      stackEnv.S3_BUCKET,
-    );
-    await destination.prepareTable(contract);
-    const changes = rows.map((row, offset) => ({
-      offset,
-      change: validateChange(config, { table: contract.name, op: 'upsert', row }),
-      bytes: 1,
-      receivedAt: 0,
-    }));
-    const reduced = reduceBatch(contract, changes);
-    const staged = await new BatchStager(store, `it/${schema}`).stage(
-      contract,
-      'changes',
-      0,
-      0,
-      rows.length - 1,
-      reduced,
-    );
-    expect(staged.stagedUri).toBe(
-      `s3://${stackEnv.S3_BUCKET}/it/${schema}/${contract.name}/changes/0/${'0'.padStart(20, '0')}-${String(rows.length - 1).padStart(20, '0')}.csv`,
-    );
-    const claim = await destination.claimLane(contract, 'changes', 0, 'rt');
-    await destination.applyBatch({
-      contract,
-      topic: 'changes',
-      partition: 0,
-      claim,
-      nextOffset: rows.length - 1,
-      rowCount: reduced.length,
-      ...staged,
-    });
-
-    for (const change of changes) {
-      const values = change.change.values;
-      const checks = contract.columns.map(
-        (c, i) =>
-          `("${c.name}" IS NOT DISTINCT FROM $${i + 1}::${c.type.kind === 'json' ? 'jsonb' : c.type.kind === 'double' ? 'float8' : c.type.kind === 'numeric' ? 'numeric' : c.type.kind === 'varchar' ? 'varchar' : c.type.kind}) AS "${c.name}"`,
+  it.each(['s3', 'direct'] as const)(
+    'loads every supported type exactly (staging: %s), with NULL, empty strings, delimiters, newlines, unicode and extremes',
+    async (staging) => {
+      const pool = testPool();
+      const schema = uniqueName('rt');
+      const state = uniqueName('tl');
+      dropSchemasAfterTest(schema, state);
+      const config = parseConfig({ tables: [{ name: `${schema}.types`, columns, primaryKey: ['id'] }] });
+      const contract = config.tables[0]!;
+      const destination = new PostgresDestination({
+        pool: {
+          host: stackEnv.PGHOST,
+          port: Number(stackEnv.PGPORT),
+          user: stackEnv.PGUSER,
+          database: stackEnv.PGDATABASE,
+        },
+        stateSchema: state,
+        createTables: true,
+        lockTimeoutMs: 5000,
+      });
+      const store = new S3ObjectStore(
+        createS3Client({
+          endpoint: stackEnv.S3_ENDPOINT,
+          region: 'us-east-1',
+          bucket: stackEnv.S3_BUCKET,
+          accessKeyId: stackEnv.S3_ACCESS_KEY_ID,
+          secretAccessKey: stackEnv.S3_SECRET_ACCESS_KEY,
+          forcePathStyle: true,
+        }),
+        stackEnv.S3_BUCKET,
       );
-      const result = await pool.query(
-        `SELECT ${checks.join(', ')} FROM "${schema}".types WHERE id = ${Number(values.id)}`,
-        contract.columns.map((c) => values[c.name]),
+      await destination.prepareTable(contract);
+      const changes = rows.map((row, offset) => ({
+        offset,
+        change: validateChange(config, { table: contract.name, op: 'upsert', row }),
+        bytes: 1,
+        receivedAt: 0,
+      }));
+      const reduced = reduceBatch(contract, changes);
+      const staged = await new BatchStager(staging === 's3' ? store : undefined, `it/${schema}`).stage(
+        contract,
+        'changes',
+        0,
+        0,
+        rows.length - 1,
+        reduced,
       );
-      expect(result.rows).toHaveLength(1);
-      expect(Object.entries(result.rows[0]).filter(([, same]) => same !== true)).toEqual([]);
-    }
-    // Text comes back byte for byte (not only equal after a cast).
-    const text = await pool.query(`SELECT id, t, v FROM "${schema}".types ORDER BY id`);
-    expect(text.rows.map((r) => [r.t, r.v])).toEqual(rows.map((r) => [r.t ?? null, r.v ?? null]));
-    const exact = await pool.query(`SELECT b::text, n::text FROM "${schema}".types WHERE id = 6`);
-    expect(exact.rows[0]).toEqual({ b: '9007199254740993', n: '99999999999999999999999999.9999999999' });
+      expect(staged.stagedUri).toBe(
+        staging === 'direct'
+          ? undefined
+          : `s3://${stackEnv.S3_BUCKET}/it/${schema}/${contract.name}/changes/0/${'0'.padStart(20, '0')}-${String(rows.length - 1).padStart(20, '0')}.csv`,
+      );
+      const claim = await destination.claimLane(contract, 'changes', 0, 'rt');
+      await destination.applyBatch({
+        contract,
+        topic: 'changes',
+        partition: 0,
+        claim,
+        nextOffset: rows.length - 1,
+        rowCount: reduced.length,
+        ...staged,
+      });
 
-    await store.delete(staged.stagedUri!.replace(`s3://${stackEnv.S3_BUCKET}/`, ''));
-    await destination.close();
-  });
+      for (const change of changes) {
+        const values = change.change.values;
+        const checks = contract.columns.map(
+          (c, i) =>
+            `("${c.name}" IS NOT DISTINCT FROM $${i + 1}::${c.type.kind === 'json' ? 'jsonb' : c.type.kind === 'double' ? 'float8' : c.type.kind === 'numeric' ? 'numeric' : c.type.kind === 'varchar' ? 'varchar' : c.type.kind}) AS "${c.name}"`,
+        );
+        const result = await pool.query(
+          `SELECT ${checks.join(', ')} FROM "${schema}".types WHERE id = ${Number(values.id)}`,
+          contract.columns.map((c) => values[c.name]),
+        );
+        expect(result.rows).toHaveLength(1);
+        expect(Object.entries(result.rows[0]).filter(([, same]) => same !== true)).toEqual([]);
+      }
+      // Text comes back byte for byte (not only equal after a cast).
+      const text = await pool.query(`SELECT id, t, v FROM "${schema}".types ORDER BY id`);
+      expect(text.rows.map((r) => [r.t, r.v])).toEqual(rows.map((r) => [r.t ?? null, r.v ?? null]));
+      const exact = await pool.query(`SELECT b::text, n::text FROM "${schema}".types WHERE id = 6`);
+      expect(exact.rows[0]).toEqual({ b: '9007199254740993', n: '99999999999999999999999999.9999999999' });
+
+      if (staged.stagedUri) await store.delete(staged.stagedUri.replace(`s3://${stackEnv.S3_BUCKET}/`, ''));
+      await destination.close();
+    },
+  );
 });

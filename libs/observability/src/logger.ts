@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -6,8 +6,8 @@ export type { Logger };
  * Structured JSON logs. Known secret fields are redacted wherever they appear, so a settings
  * object or an error carrying credentials cannot leak them.
  */
-export function createLogger(app: string): Logger {
-  return pino({
+export function createLogger(app: string, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name: app,
     level: process.env.LOG_LEVEL ?? 'info',
     base: { app },
@@ -25,5 +25,6 @@ export function createLogger(app: string): Logger {
       ],
       censor: '***',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
