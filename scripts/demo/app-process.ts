@@ -26,6 +26,11 @@ export class AppProcess {
     this.exited = new Promise((done) => this.child.on('exit', (code) => done(code)));
   }
 
+  /** The process id, to read its memory from /proc. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }

@@ -8,6 +8,8 @@ export interface FleetOptions {
   apiKey: string;
   /** Changes per invocation (a Lambda handles a batch of records at a time). */
   batchSize: number;
+  /** Paces each function to this many changes per second (default: as fast as acknowledgements allow). */
+  changesPerSecond?: number;
 }
 
 export interface FleetProgress {
@@ -40,8 +42,17 @@ export async function runFleet(
       const client = viaSdk
         ? createTablelaneClient({ config: options.config, clientId: `demo-lambda-${index}` })
         : undefined;
+      const started = Date.now();
+      // Staggered starts, so paced functions do not all send in the same millisecond.
+      const offsetMs = options.changesPerSecond
+        ? ((index / workload.producers.length) * options.batchSize * 1000) / options.changesPerSecond
+        : 0;
       try {
         for (let i = 0; i < events.length; i += options.batchSize) {
+          if (options.changesPerSecond) {
+            const due = started + offsetMs + (i * 1000) / options.changesPerSecond;
+            if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          }
           const batch = events
             .slice(i, i + options.batchSize)
             .map((e) => ({ ...(JSON.parse(e.value) as ChangeJson), ts: Date.now() }));

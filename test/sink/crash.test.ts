@@ -124,7 +124,9 @@ describe('sink crash safety', () => {
       defaults: { flush: { maxAgeMs: 100, maxRows: 50 } },
       tables: workload.tables,
     };
-    const sink = startSink(writeConfig(config), { TABLELANE_SINK_GROUP: group });
+    // Its own application name, so only this test's connections are killed.
+    const appName = `tablelane-sink-${group}`.slice(0, 63);
+    const sink = startSink(writeConfig(config), { TABLELANE_SINK_GROUP: group, PGAPPNAME: appName });
     const tables = parseConfig(config).tables;
     // Changes keep arriving for a while, so the sink keeps loading while its connections die.
     const producing = (async () => {
@@ -151,7 +153,8 @@ describe('sink crash safety', () => {
     void producing.then(() => (done = true));
     while (Date.now() < deadline && sink.child.exitCode === null) {
       const { rowCount } = await pool.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tablelane-sink' AND pid <> pg_backend_pid()",
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+        [appName],
       );
       killed += rowCount ?? 0;
       await new Promise((r) => setTimeout(r, 150));

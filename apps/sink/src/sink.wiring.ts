@@ -68,7 +68,7 @@ function buildDestination(
     return {
       format: { kind: 'redshift', manifest: redshift.copy.manifest },
       destination: new RedshiftDestination({
-        pool: { ...redshift.pool, max: concurrency + 2, application_name: 'tablelane-sink' },
+        pool: { ...redshift.pool, max: concurrency + 2, application_name: env.PGAPPNAME ?? 'tablelane-sink' },
         stateSchema,
         createTables,
         lockTimeoutMs,
@@ -87,7 +87,7 @@ function buildDestination(
       pool: {
         connectionString: runtime.databaseUrl,
         max: concurrency + 2,
-        application_name: 'tablelane-sink',
+        application_name: env.PGAPPNAME ?? 'tablelane-sink',
       },
       stateSchema,
       createTables,

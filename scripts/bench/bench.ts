@@ -1,0 +1,273 @@
+import '../../libs/kafka/src/kafkajs-read-committed';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem, type } from 'node:os';
+import { resolve } from 'node:path';
+import { Pool, type PoolConfig } from 'pg';
+import { LocalPipeline } from '../pipeline/local-pipeline';
+import { ensureStack, loadStackEnv, ROOT, stopStack } from '../pipeline/stack';
+import { runCeiling, type CeilingResult } from './ceiling';
+import { runNaive, type Isolation, type NaiveResult } from './naive';
+import {
+  judgeTargets,
+  rate,
+  renderJson,
+  renderMarkdown,
+  renderSvg,
+  secs,
+  type BenchReport,
+  type Machine,
+} from './report';
+import { deleteStagedObjects } from './staging-cleanup';
+import {
+  INVOCATION_SIZE,
+  runSchema,
+  runTables,
+  TablelaneBench,
+  workloadFor,
+  type RunResult,
+  type RunSpec,
+} from './tablelane-runs';
+
+const PRODUCERS = (process.env.BENCH_PRODUCERS ?? '1,4,16,32').split(',').map(Number);
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 60_000);
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 20);
+const NAIVE_SECONDS = Number(process.env.BENCH_NAIVE_SECONDS ?? 6);
+const NAIVE_ROWS_PER_TRANSACTION = INVOCATION_SIZE;
+const NAIVE_KEYS = 1000;
+const SEED = Number(process.env.BENCH_SEED ?? 8);
+const CEILING_REPEATS = 3;
+const PARTITIONS = 8;
+const PORTS = { producer: 18180, router: 18183, sinks: [18182, 18184] };
+const RESULTS = resolve(ROOT, 'bench/results');
+
+/**
+ * `npm run bench`: on this machine, in one run, (a) tablelane end to end at several producer
+ * counts and once paced at half its best throughput, (b) the ceiling (the same changes merged
+ * straight into PostgreSQL with COPY and merge), (c) the naive pattern of seed 000 at READ
+ * COMMITTED and SERIALIZABLE. Writes bench/results/latest.{json,md,svg}. Targets are reported,
+ * not enforced: it exits non-zero only when the benchmark itself fails (e.g. a wrong warehouse).
+ */
+async function main(): Promise<number> {
+  const began = Date.now();
+  const startedStack = ensureStack();
+  loadStackEnv();
+  const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const workdir = resolve(ROOT, '.stack/bench', run);
+  mkdirSync(workdir, { recursive: true });
+  const prefix = `tl_bench_${run}`;
+  const stagingPrefix = `bench-${run}`;
+  const connection: PoolConfig = {
+    host: process.env.PGHOST ?? '127.0.0.1',
+    port: Number(process.env.PGPORT ?? 5432),
+    user: process.env.PGUSER ?? 'postgres',
+    password: process.env.PGPASSWORD,
+    database: process.env.PGDATABASE ?? 'test',
+  };
+  const pool = new Pool({ ...connection, max: 4 });
+  const schemas: string[] = [];
+  const failures: string[] = [];
+  const verify = (what: string, differences: string[]) => {
+    if (differences.length > 0)
+      failures.push(`${what}: ${differences.length} differences, e.g. ${differences[0]}`);
+  };
+  console.log(`tablelane bench ${run} (logs in ${workdir})`);
+  try {
+    const specs: RunSpec[] = [
+      { label: 'warm', producers: 4, changes: 2000 },
+      ...PRODUCERS.map((producers) => ({ label: `p${producers}`, producers, changes: CHANGES })),
+    ];
+    const labels = [...specs.map((s) => s.label), 'half'];
+    schemas.push(...labels.map((l) => runSchema(prefix, l)), `${prefix}_state`);
+
+    // (a) tablelane end to end
+    console.log('\n(a) tablelane end to end: router, 2 sinks and the gateway, 1 s flushes');
+    const tablelane: RunResult[] = [];
+    let halfRate: RunResult | undefined;
+    const pipeline = await LocalPipeline.start({
+      kind: 'bench',
+      run,
+      workdir,
+      tables: labels.flatMap((l) => runTables(runSchema(prefix, l))),
+      stateSchema: `${prefix}_state`,
+      apiKeyTables: labels.map((l) => `${runSchema(prefix, l)}.*`),
+      partitions: PARTITIONS,
+      ports: PORTS,
+      // Debug level adds one `batch committed` line per table batch: the commit times we join on.
+      sinkEnv: { LOG_LEVEL: 'debug', S3_PREFIX: stagingPrefix },
+    });
+    try {
+      const bench = new TablelaneBench(
+        pipeline,
+        pool,
+        prefix,
+        pipeline.sinks.map((_, i) => resolve(workdir, `sink-${i + 1}.log`)),
+      );
+      for (const [i, spec] of specs.entries()) {
+        console.log(
+          `  ${spec.label === 'warm' ? 'warm-up' : `${spec.producers} producers`}: ~${spec.changes} changes`,
+        );
+        const result = await bench.run(spec, SEED + i);
+        verify(`tablelane ${spec.label}`, result.differences);
+        console.log(`    ${summary(result)}`);
+        if (spec.label !== 'warm') tablelane.push(result);
+      }
+      const best = fastest(tablelane);
+      const half = best.changesPerSecond / 2;
+      const pacedProducers = Math.max(...PRODUCERS);
+      console.log(
+        `  paced at half the best (${rate(half)} changes/s) by ${pacedProducers} producers for ${PACED_SECONDS} s`,
+      );
+      halfRate = await bench.run(
+        {
+          label: 'half',
+          producers: pacedProducers,
+          changes: half * PACED_SECONDS,
+          changesPerSecond: half,
+          warmupMs: 2000,
+        },
+        SEED + specs.length,
+      );
+      verify('tablelane paced', halfRate.differences);
+      console.log(`    ${summary(halfRate)}`);
+    } finally {
+      await pipeline.stop();
+    }
+
+    // (b) the ceiling: the rows of the best run, in the batches its sinks made
+    const best = fastest(tablelane);
+    const bestIndex = specs.findIndex((s) => s.label === best.label);
+    console.log(
+      `\n(b) ceiling: the ${best.producers}-producer run's changes in its sinks' batch sizes, COPY + merge straight into PostgreSQL (${CEILING_REPEATS} times)`,
+    );
+    const ceilings: CeilingResult[] = [];
+    for (let repeat = 1; repeat <= CEILING_REPEATS; repeat++) {
+      const ceilingSchema = `${prefix}_ceiling${repeat}`;
+      schemas.push(ceilingSchema, `${ceilingSchema}_state`);
+      const result = await runCeiling(
+        pool,
+        connection,
+        workloadFor(ceilingSchema, specs[bestIndex]!, SEED + bestIndex),
+        `${ceilingSchema}_state`,
+        (table) => best.meanBatchChanges[table] ?? 1000,
+      );
+      verify(`ceiling ${repeat}`, result.differences);
+      ceilings.push(result);
+      console.log(
+        `    ${rate(result.changesPerSecond)} changes/s (${result.changes} changes in ${result.seconds.toFixed(2)} s, ${result.batches} batches)`,
+      );
+    }
+    // The median of the repeats: one short run is at the mercy of a checkpoint or autovacuum.
+    const ceiling = [...ceilings].sort((a, b) => a.changesPerSecond - b.changesPerSecond)[
+      Math.floor(ceilings.length / 2)
+    ]!;
+
+    // (c) the naive pattern of seed 000
+    const naiveSchema = `${prefix}_naive`;
+    schemas.push(naiveSchema);
+    console.log(
+      `\n(c) naive pattern of seed 000: ${NAIVE_SECONDS} s per setting, ${NAIVE_ROWS_PER_TRANSACTION} rows per transaction`,
+    );
+    const naive: NaiveResult[] = [];
+    for (const isolation of ['read committed', 'serializable'] as Isolation[]) {
+      for (const writers of PRODUCERS) {
+        const result = await runNaive(pool, connection, {
+          schema: naiveSchema,
+          writers,
+          isolation,
+          durationMs: NAIVE_SECONDS * 1000,
+          rowsPerTransaction: NAIVE_ROWS_PER_TRANSACTION,
+          keys: NAIVE_KEYS,
+          seed: SEED,
+        });
+        naive.push(result);
+        console.log(
+          `    ${isolation.padEnd(14)} ${String(writers).padStart(2)} writers: ${rate(result.rowsPerSecond)} rows/s, ` +
+            `${result.duplicateRows} duplicate rows, ${result.serializationFailures} serialization failures, ${result.deadlocks} deadlocks`,
+        );
+      }
+    }
+
+    const report: BenchReport = {
+      generatedAt: new Date().toISOString(),
+      durationSeconds: (Date.now() - began) / 1000,
+      machine: await machine(pool),
+      settings: {
+        producerCounts: PRODUCERS,
+        changesPerRun: CHANGES,
+        changesPerInvocation: INVOCATION_SIZE,
+        flushMaxAgeMs: 1000,
+        sinks: 2,
+        partitions: PARTITIONS,
+        pacedSeconds: PACED_SECONDS,
+        pacedWarmupExcludedMs: 2000,
+        naiveSeconds: NAIVE_SECONDS,
+        naiveRowsPerTransaction: NAIVE_ROWS_PER_TRANSACTION,
+        naiveKeys: NAIVE_KEYS,
+        ceilingRepeats: CEILING_REPEATS,
+        ceilingChangesPerSecond: ceilings.map((c) => Math.round(c.changesPerSecond)),
+        seed: SEED,
+      },
+      tablelane,
+      halfRate: halfRate!,
+      ceiling,
+      naive,
+      targets: judgeTargets(tablelane, halfRate!, ceiling),
+      failures,
+    };
+    const markdown = renderMarkdown(report);
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(resolve(RESULTS, 'latest.json'), renderJson(report));
+    writeFileSync(resolve(RESULTS, 'latest.md'), markdown);
+    writeFileSync(resolve(RESULTS, 'latest.svg'), renderSvg(report));
+    console.log(`\n${markdown}`);
+    console.log(
+      `wrote bench/results/latest.{json,md,svg} after ${((Date.now() - began) / 1000).toFixed(0)} s`,
+    );
+  } finally {
+    for (const schema of schemas)
+      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await pool.end();
+    await deleteStagedObjects(`${stagingPrefix}/`).catch(() => undefined);
+    if (startedStack) stopStack();
+  }
+  if (failures.length > 0) {
+    console.error(
+      `FAIL: the warehouse does not equal the model in ${failures.length} run(s):\n  ${failures.join('\n  ')}`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+function fastest(runs: RunResult[]): RunResult {
+  return runs.reduce((a, b) => (b.changesPerSecond > a.changesPerSecond ? b : a));
+}
+
+function summary(r: RunResult): string {
+  return (
+    `${r.changes} changes in ${r.seconds.toFixed(1)} s = ${rate(r.changesPerSecond)} changes/s; ` +
+    `p50 ${secs(r.latency.p50)} p95 ${secs(r.latency.p95)} p99 ${secs(r.latency.p99)} (${r.latencySource}); ` +
+    `sink RSS ${(r.sinkPeakRssBytes / 1024 / 1024).toFixed(0)} MB; ${r.differences.length === 0 ? 'warehouse = model' : `${r.differences.length} DIFFERENCES`}`
+  );
+}
+
+async function machine(pool: Pool): Promise<Machine> {
+  const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    os: `${type()} ${release()}`,
+    node: process.version,
+    postgres: `PostgreSQL ${rows[0]?.server_version.split(' ')[0] ?? '?'}`,
+  };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
