@@ -1,5 +1,18 @@
 import { Controller, Get, Header, HttpCode, HttpException } from '@nestjs/common';
+import { runtimeSettings } from '@app/config';
 import { RouterService } from '../router.service';
+
+/** The router decodes Avro through the registry: without it, it cannot route Avro changes. */
+async function registryAnswers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url.replace(/\/+$/, '')}/subjects`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
 
 @Controller()
 export class HealthController {
@@ -12,10 +25,13 @@ export class HealthController {
     return 'ok';
   }
 
-  /** Readiness: the lanes matched the baseline and the router is in its group. */
+  /** Readiness: the lanes matched the baseline, the router is in its group, and the registry answers. */
   @Get('readyz')
-  ready(): string {
+  async ready(): Promise<string> {
     if (!this.router.isConsuming) throw new HttpException('not consuming', 503);
+    if (!(await registryAnswers(runtimeSettings().schemaRegistryUrl))) {
+      throw new HttpException('schema registry not answering', 503);
+    }
     return 'ready';
   }
 
