@@ -34,6 +34,9 @@ export interface Dialect {
   /** Reads every table a merge touches, in full; emulates Redshift's table-level conflicts in tests. */
   readTouchedTables(stateSchema: string, contract: TableContract): string[];
   lockTimeout(ms: number): string;
+  /** Sessions holding locks on the contract's tables that block our DML (or, forDdl, our DDL). */
+  findBlockers(stateSchema: string, contract: TableContract, forDdl: boolean): Query;
+  cancelSession(pid: number): Query;
 }
 
 export interface CheckpointAdvance {

@@ -1,10 +1,10 @@
 import type { TableContract } from '@app/config';
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import type { Blocker, CheckpointRow, Destination, LaneClaim, StagedBatch } from '../destination.port';
+import type { PoolConfig } from 'pg';
+import type { LaneClaim, StagedBatch } from '../destination.port';
 import { FencedError, StagingCountMismatch } from '../errors';
 import { PostgresDialect } from './postgres-dialect';
 import { CopyFromStdinLoader } from '../copy-from-stdin-loader';
-import { inPooledTransaction } from '../pg-session';
+import { PgProtocolDestination } from '../pg-protocol-destination';
 import type { StagingLoader } from '../staging-loader';
 
 export interface PostgresDestinationOptions {
@@ -27,38 +27,20 @@ export interface PostgresDestinationOptions {
   afterCopy?: () => void;
 }
 
-export class PostgresDestination implements Destination {
-  private readonly pool: Pool;
-  private readonly dialect = new PostgresDialect();
+export class PostgresDestination extends PgProtocolDestination<PostgresDialect> {
   private readonly loader: StagingLoader;
 
   constructor(private readonly options: PostgresDestinationOptions) {
-    this.pool = new Pool(options.pool);
+    super(new PostgresDialect(), options);
     this.loader = options.loader ?? new CopyFromStdinLoader();
-    // An idle client that loses its connection must not crash the process; the next query retries.
-    this.pool.on('error', () => undefined);
-  }
-
-  async prepareState(contract: TableContract): Promise<void> {
-    const { stateSchema } = this.options;
-    await this.inTransaction(async (client) => {
-      await client.query(this.dialect.createSchema(stateSchema));
-      await client.query(this.dialect.createCheckpointTable(stateSchema, contract));
-      if (contract.version) await client.query(this.dialect.createTombstoneTable(stateSchema, contract));
-    });
   }
 
   async prepareTarget(contract: TableContract): Promise<void> {
     if (!this.options.createTables) return;
     // Read first, outside any DDL transaction: most of the time there is nothing to change and
     // no lock stronger than a catalog read is ever requested.
-    const listed = this.dialect.listColumns(contract);
-    const existing = new Set(
-      (await this.pool.query<{ column_name: string }>(listed.text, listed.values)).rows.map(
-        (r) => r.column_name,
-      ),
-    );
-    const ddlTimeout = this.options.ddlLockTimeoutMs ?? this.options.lockTimeoutMs;
+    const existing = await this.existingColumns(contract);
+    const ddlTimeout = this.ddlTimeoutMs;
     if (existing.size === 0) {
       await this.inTransaction(async (client) => {
         await client.query(this.dialect.createSchema(contract.schema));
@@ -74,33 +56,6 @@ export class PostgresDestination implements Destination {
         ddlTimeout,
       );
     }
-  }
-
-  async prepareTable(contract: TableContract): Promise<void> {
-    await this.prepareState(contract);
-    await this.prepareTarget(contract);
-  }
-
-  async findBlockers(contract: TableContract, forDdl: boolean): Promise<Blocker[]> {
-    const query = this.dialect.findBlockers(this.options.stateSchema, contract, forDdl);
-    const { rows } = await this.pool.query(query.text, query.values);
-    return rows.map((r) => ({
-      pid: r.pid,
-      user: r.user,
-      application: r.application,
-      client: r.client,
-      state: r.state,
-      transactionAgeSeconds: r.transaction_age_seconds,
-      query: r.query,
-      relation: r.relation,
-      mode: r.mode,
-    }));
-  }
-
-  async cancelSession(pid: number): Promise<boolean> {
-    const query = this.dialect.cancelSession(pid);
-    const { rows } = await this.pool.query<{ cancelled: boolean }>(query.text, query.values);
-    return rows[0]?.cancelled === true;
   }
 
   async claimLane(
@@ -147,40 +102,5 @@ export class PostgresDestination implements Destination {
       for (const statement of this.dialect.mergeStatements(stateSchema, contract))
         await client.query(statement);
     });
-  }
-
-  async readCheckpoints(contract: TableContract): Promise<CheckpointRow[]> {
-    const result = await this.pool.query(this.dialect.readCheckpoints(this.options.stateSchema, contract));
-    return result.rows.map((r) => ({
-      topic: r.topic,
-      partition: r.partition,
-      lastOffset: Number(r.last_offset),
-      epoch: Number(r.epoch),
-      owner: r.owner,
-      committedAt: r.committed_at,
-    }));
-  }
-
-  async ping(): Promise<boolean> {
-    try {
-      await this.pool.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
-  }
-
-  private inTransaction<T>(
-    work: (client: PoolClient) => Promise<T>,
-    lockTimeoutMs = this.options.lockTimeoutMs,
-  ): Promise<T> {
-    const begin = this.options.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN';
-    // Every statement of the loader waits for locks a bounded time, so it never hangs and
-    // never sits in a lock queue in front of readers for long.
-    return inPooledTransaction(this.pool, begin, [this.dialect.lockTimeout(lockTimeoutMs)], work);
   }
 }

@@ -1,7 +1,8 @@
 import type { TableContract } from '@app/config';
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import { inPooledTransaction, withPooledClient } from '../pg-session';
-import type { Blocker, CheckpointRow, Destination, LaneClaim, StagedBatch } from '../destination.port';
+import type { PoolClient, PoolConfig } from 'pg';
+import { PgProtocolDestination } from '../pg-protocol-destination';
+import { withPooledClient } from '../pg-session';
+import type { LaneClaim, StagedBatch } from '../destination.port';
 import { FencedError, StagingCountMismatch } from '../errors';
 import type { StagingLoader } from '../staging-loader';
 import { RedshiftDialect, type RedshiftDialectOptions } from './redshift-dialect';
@@ -47,78 +48,29 @@ export interface RedshiftDestinationOptions {
  * drop the staging table), then COMMIT. Reads that need not be atomic with the merge (column
  * listing, checkpoint reads, blockers) run outside any transaction.
  */
-export class RedshiftDestination implements Destination {
-  readonly dialect: RedshiftDialect;
-  private readonly pool: Pool;
-
+export class RedshiftDestination extends PgProtocolDestination<RedshiftDialect> {
   constructor(private readonly options: RedshiftDestinationOptions) {
-    this.dialect = new RedshiftDialect(options.dialect);
-    this.pool = new Pool(options.pool);
-    // An idle client that loses its connection must not crash the process; the next query retries.
-    this.pool.on('error', () => undefined);
-  }
-
-  async prepareState(contract: TableContract): Promise<void> {
-    const { stateSchema } = this.options;
-    await this.inTransaction(async (client) => {
-      await client.query(this.dialect.createSchema(stateSchema));
-      await client.query(this.dialect.createCheckpointTable(stateSchema, contract));
-      if (contract.version) await client.query(this.dialect.createTombstoneTable(stateSchema, contract));
-    }, this.ddlTimeout());
+    super(new RedshiftDialect(options.dialect), options);
   }
 
   async prepareTarget(contract: TableContract): Promise<void> {
     if (!this.options.createTables) return;
     // A catalog read, outside any transaction: usually there is nothing to change.
-    const listed = this.dialect.listColumns(contract);
-    const existing = new Set(
-      (await this.pool.query<{ column_name: string }>(listed.text, listed.values)).rows.map(
-        (r) => r.column_name,
-      ),
-    );
+    const existing = await this.existingColumns(contract);
     if (existing.size === 0) {
       await this.inTransaction(async (client) => {
         await client.query(this.dialect.createSchema(contract.schema));
         await client.query(this.dialect.createTargetTable(contract));
-      }, this.ddlTimeout());
+      }, this.ddlTimeoutMs);
       return;
     }
     for (const column of contract.columns.filter((c) => !existing.has(c.name))) {
       // A nullable column, added on its own (autocommit): the sink is the table's only writer,
       // and the DDL statement timeout bounds how long it can wait for the table's lock.
-      await this.withClient(this.ddlTimeout(), (client) =>
+      await this.withClient(this.ddlTimeoutMs, (client) =>
         client.query(this.dialect.addColumn(contract, column)),
       );
     }
-  }
-
-  async prepareTable(contract: TableContract): Promise<void> {
-    await this.prepareState(contract);
-    await this.prepareTarget(contract);
-  }
-
-  async findBlockers(contract: TableContract, forDdl: boolean): Promise<Blocker[]> {
-    const query = this.dialect.findBlockers(this.options.stateSchema, contract, forDdl);
-    const { rows } = await this.pool.query(query.text, query.values);
-    return rows.map((r) => ({
-      pid: r.pid,
-      user: r.user === null ? null : String(r.user).trim(),
-      application: r.application,
-      client: r.client,
-      state: r.state,
-      transactionAgeSeconds: r.transaction_age_seconds === null ? null : Number(r.transaction_age_seconds),
-      query: r.query,
-      relation: r.relation,
-      mode: r.mode,
-    }));
-  }
-
-  async cancelSession(pid: number): Promise<boolean> {
-    const query = this.dialect.cancelSession(pid);
-    const { rows } = await this.pool.query<{ cancelled: boolean | number }>(query.text, query.values);
-    // PostgreSQL answers a boolean, Redshift a number.
-    const cancelled = rows[0]?.cancelled;
-    return cancelled === true || Number(cancelled) === 1;
   }
 
   async claimLane(
@@ -185,49 +137,10 @@ export class RedshiftDestination implements Destination {
     });
   }
 
-  async readCheckpoints(contract: TableContract): Promise<CheckpointRow[]> {
-    const result = await this.pool.query(this.dialect.readCheckpoints(this.options.stateSchema, contract));
-    return result.rows.map((r) => ({
-      topic: r.topic,
-      partition: r.partition,
-      lastOffset: Number(r.last_offset),
-      epoch: Number(r.epoch),
-      owner: r.owner,
-      committedAt: r.committed_at,
-    }));
-  }
-
-  async ping(): Promise<boolean> {
-    try {
-      await this.pool.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
-  }
-
-  private ddlTimeout(): number {
-    return this.options.ddlLockTimeoutMs ?? this.options.lockTimeoutMs;
-  }
-
   private withClient<T>(timeoutMs: number, work: (client: PoolClient) => Promise<T>): Promise<T> {
     return withPooledClient(this.pool, async (client) => {
       await client.query(this.dialect.statementTimeout(timeoutMs));
       return work(client);
     });
-  }
-
-  private inTransaction<T>(
-    work: (client: PoolClient) => Promise<T>,
-    lockTimeoutMs = this.options.lockTimeoutMs,
-  ): Promise<T> {
-    const begin = this.options.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN';
-    // Every lock wait is bounded, so the loader never hangs and never sits in a lock queue
-    // in front of readers for long. Session-level on Redshift, hence set in every transaction.
-    return inPooledTransaction(this.pool, begin, [this.dialect.lockTimeout(lockTimeoutMs)], work);
   }
 }
