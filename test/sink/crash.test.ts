@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../libs/config/src';
-import { uniqueName } from '../support/env';
-import { createTopics, groupLag, testKafka } from '../support/kafka';
-import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { groupLag } from '../support/kafka';
+import { sinkTestSetup } from '../support/sink-suite';
 import { startSink, writeConfig } from '../support/sink-process';
 import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
 
@@ -13,17 +12,7 @@ const ROUNDS = 30;
 
 describe('sink crash safety', () => {
   it('reaches the modelled state although SIGKILLed after staging, after COPY and between warehouse and Kafka commits', async () => {
-    const kafka = testKafka();
-    const pool = testPool();
-    const schema = uniqueName('crash');
-    const state = uniqueName('tl');
-    const changes = uniqueName('changes');
-    const group = uniqueName('sink');
-    dropSchemasAfterTest(schema, state);
-    await createTopics(kafka, [
-      { topic: changes, numPartitions: PARTITIONS },
-      { topic: `${changes}.dlq`, numPartitions: 1 },
-    ]);
+    const { kafka, pool, schema, state, changes, group } = await sinkTestSetup('crash', PARTITIONS);
 
     const workload = generateWorkload(schema, 8, 360, 7);
     // Both lanes carry an append table, where a batch applied twice would show as duplicates
@@ -106,17 +95,7 @@ describe('sink crash safety', () => {
   }, 420_000);
 
   it('reaches the modelled state although its warehouse connections are killed again and again mid-load', async () => {
-    const kafka = testKafka();
-    const pool = testPool();
-    const schema = uniqueName('connloss');
-    const state = uniqueName('tl');
-    const changes = uniqueName('changes');
-    const group = uniqueName('sink');
-    dropSchemasAfterTest(schema, state);
-    await createTopics(kafka, [
-      { topic: changes, numPartitions: 2 },
-      { topic: `${changes}.dlq`, numPartitions: 1 },
-    ]);
+    const { kafka, pool, schema, state, changes, group } = await sinkTestSetup('connloss', 2);
     const workload = generateWorkload(schema, 8, 250, 31);
     const config = {
       topics: { changes, dlq: `${changes}.dlq` },

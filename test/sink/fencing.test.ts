@@ -3,8 +3,9 @@ import { parseConfig } from '../../libs/config/src';
 import { encodeCsv, FencedError, PostgresDestination, type StagedRow } from '../../libs/warehouse/src';
 import { Readable } from 'node:stream';
 import { stackEnv, uniqueName } from '../support/env';
-import { createTopics, groupLag, testKafka, waitFor } from '../support/kafka';
+import { groupLag, waitFor } from '../support/kafka';
 import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { sinkTestSetup } from '../support/sink-suite';
 import { startSink, writeConfig } from '../support/sink-process';
 import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
 
@@ -114,17 +115,7 @@ describe('checkpoint fencing', () => {
   });
 
   it('fences a frozen sink process that wakes up after its lanes moved to another sink', async () => {
-    const kafka = testKafka();
-    const pool = testPool();
-    const schema = uniqueName('zombie');
-    const state = uniqueName('tl');
-    const changes = uniqueName('changes');
-    const group = uniqueName('sink');
-    dropSchemasAfterTest(schema, state);
-    await createTopics(kafka, [
-      { topic: changes, numPartitions: 2 },
-      { topic: `${changes}.dlq`, numPartitions: 1 },
-    ]);
+    const { kafka, pool, schema, state, changes, group } = await sinkTestSetup('zombie', 2);
     const workload = generateWorkload(schema, 4, 200, 11);
     const config = {
       topics: { changes, dlq: `${changes}.dlq` },

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../libs/config/src';
-import { uniqueName } from '../support/env';
-import { createTopics, groupLag, readAll, testKafka, waitFor } from '../support/kafka';
-import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { groupLag, readAll, waitFor } from '../support/kafka';
+import { sinkTestSetup } from '../support/sink-suite';
 import { startSink, writeConfig } from '../support/sink-process';
 import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
 
@@ -10,18 +9,7 @@ const PARTITIONS = 8;
 
 describe('sink model check', () => {
   it('ends with exactly the modelled state: many producers, several tables, two sinks, poison to the DLQ', async () => {
-    const kafka = testKafka();
-    const pool = testPool();
-    const schema = uniqueName('mc');
-    const state = uniqueName('tl');
-    const changes = uniqueName('changes');
-    const dlq = uniqueName('dlq');
-    const group = uniqueName('sink');
-    dropSchemasAfterTest(schema, state);
-    await createTopics(kafka, [
-      { topic: changes, numPartitions: PARTITIONS },
-      { topic: dlq, numPartitions: 1 },
-    ]);
+    const { kafka, pool, schema, state, changes, dlq, group } = await sinkTestSetup('mc', PARTITIONS);
 
     const workload = generateWorkload(schema, 16, 150, 42, 97);
     // A small memory limit makes the sinks pause consumption (backpressure) along the way.

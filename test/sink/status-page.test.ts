@@ -2,9 +2,8 @@
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { uniqueName } from '../support/env';
-import { createTopics, groupLag, testKafka, waitFor } from '../support/kafka';
-import { dropSchemasAfterTest } from '../support/postgres';
+import { groupLag, waitFor } from '../support/kafka';
+import { sinkTestSetup } from '../support/sink-suite';
 import { freePort, startSink, writeConfig } from '../support/sink-process';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -13,16 +12,7 @@ describe('sink status page', () => {
   it.skipIf(!existsSync(CHROMIUM))(
     'lists the lanes of a running pipeline with their lag, in a real browser',
     async () => {
-      const kafka = testKafka();
-      const schema = uniqueName('page');
-      const state = uniqueName('tl');
-      const changes = uniqueName('changes');
-      const group = uniqueName('sink');
-      dropSchemasAfterTest(schema, state);
-      await createTopics(kafka, [
-        { topic: changes, numPartitions: 2 },
-        { topic: `${changes}.dlq`, numPartitions: 1 },
-      ]);
+      const { kafka, schema, state, changes, group } = await sinkTestSetup('page', 2);
       const tables = [
         { name: `${schema}.orders`, columns: { id: 'bigint' }, primaryKey: ['id'], lane: 0 },
         { name: `${schema}.payments`, columns: { id: 'bigint' }, primaryKey: ['id'], lane: 1 },
