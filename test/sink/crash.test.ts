@@ -142,7 +142,9 @@ describe('sink crash safety', () => {
     await admin.disconnect();
     expect(killed).toBeGreaterThanOrEqual(10);
     expect(sink.child.exitCode, sink.output().slice(-3000)).toBeNull();
-    expect(sink.output()).toMatch(/"code":"(57P01|ECONNRESET|08006|08003)"|Connection terminated/);
+    expect(sink.output()).toMatch(
+      /"code":"(57P01|ECONNRESET|08006|08003)"|Connection terminated|connection error/,
+    );
     expect(await diffWarehouse(pool, workload)).toEqual([]);
   });
 });

@@ -16,14 +16,17 @@ export class CopyFromStdinLoader implements StagingLoader {
   private readonly dialect = new PostgresDialect();
 
   async load(client: ClientBase, batch: StagedBatch): Promise<number> {
+    // Open the staged file first: between issuing COPY and handing the stream to pipeline()
+    // there must be no await, or a connection lost in that gap would error a stream nobody
+    // listens to yet and the load would wait forever.
+    const { head, stream } = await peek(await batch.openStagedData(), 2);
+    const gzip = head[0] === 0x1f && head[1] === 0x8b;
     const copy = client.query(copyFrom(this.dialect.copyIntoStaging(batch.contract)));
     // The copy stream stays the connection's active query until the server confirms it; a
     // connection killed in that window errors the stream after pipeline() let go of it. The
-    // error still reaches the caller (pipeline, or the next query); this listener only keeps
-    // it from crashing the process.
+    // error still reaches the caller (the next query fails); this listener only keeps it from
+    // crashing the process.
     copy.on('error', () => undefined);
-    const { head, stream } = await peek(await batch.openStagedData(), 2);
-    const gzip = head[0] === 0x1f && head[1] === 0x8b;
     if (gzip) await pipeline(stream, createGunzip(), copy);
     else await pipeline(stream, copy);
     return copy.rowCount;

@@ -67,7 +67,9 @@ export function isTransient(error: unknown): boolean {
   // Redshift reports its serializable isolation violation as error 1023 inside the message.
   if (
     typeof e?.message === 'string' &&
-    /\b1023\b|serializ|Connection terminated|connection timeout/i.test(e.message)
+    /\b1023\b|serializ|Connection terminated|connection timeout|connection error|not queryable/i.test(
+      e.message,
+    )
   )
     return true;
   const status = e?.$metadata?.httpStatusCode;

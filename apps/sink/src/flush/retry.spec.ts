@@ -25,6 +25,10 @@ describe('isTransient', () => {
     expect(isTransient(new StagingCountMismatch('t', 2, 1))).toBe(true);
   });
   it('does not retry a syntax error forever', () => expect(isTransient(pgError('42601'))).toBe(false));
+  it('retries a client whose connection broke', () =>
+    expect(isTransient(new Error('Client has encountered a connection error and is not queryable'))).toBe(
+      true,
+    ));
 });
 
 describe('backoffDelay', () => {
