@@ -1,8 +1,10 @@
 import type { TableContract } from '@app/config';
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
 import type { Blocker, CheckpointRow, Destination, LaneClaim, StagedBatch } from './destination.port';
 import type { Dialect } from './dialect';
-import { inPooledTransaction } from './pg-session';
+import { StagingCountMismatch } from './errors';
+import { createResilientPool, inPooledTransaction } from './pg-session';
+import type { StagingLoader } from './staging-loader';
 
 export interface PgProtocolOptions {
   pool: PoolConfig;
@@ -27,9 +29,7 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
     protected readonly dialect: D,
     private readonly base: PgProtocolOptions,
   ) {
-    this.pool = new Pool(base.pool);
-    // An idle client that loses its connection must not crash the process; the next query retries.
-    this.pool.on('error', () => undefined);
+    this.pool = createResilientPool(base.pool);
   }
 
   abstract prepareTarget(contract: TableContract): Promise<void>;
@@ -103,6 +103,26 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  /**
+   * Inside a merge transaction whose checkpoint compare-and-set already passed: creates the
+   * staging table, loads the staged file with `loader`, refuses a partial file (the loaded row
+   * count must equal the staged one), then folds the staging table into the target.
+   */
+  protected async loadAndMerge(
+    client: PoolClient,
+    batch: StagedBatch,
+    loader: StagingLoader,
+    afterCopy?: () => void,
+  ): Promise<void> {
+    const { contract } = batch;
+    await client.query(this.dialect.createStagingTable(contract));
+    const loaded = await loader.load(client, batch);
+    if (loaded !== batch.rowCount) throw new StagingCountMismatch(contract.name, batch.rowCount, loaded);
+    afterCopy?.();
+    for (const statement of this.dialect.mergeStatements(this.base.stateSchema, contract))
+      await client.query(statement);
   }
 
   /** Column names the target has now; empty when it does not exist. A catalog read, outside any transaction. */

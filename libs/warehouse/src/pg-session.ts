@@ -1,27 +1,37 @@
-import type { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
 
 /**
- * Runs work on a client checked out of the pool, and returns it broken or healthy. A backend
- * killed while its client is checked out (pg_terminate_backend, a failover) makes the client
- * emit 'error'; without a listener that would crash the process, so one is attached for the
- * whole checkout. The query in progress, if any, rejects with the same error and the caller's
- * retry takes over.
+ * A pool whose connections can be killed at any moment (pg_terminate_backend, a failover, a
+ * network cut) without crashing the process. A killed connection makes its client emit
+ * 'error', sometimes more than once and sometimes after the client went back to the pool or
+ * was discarded; an 'error' event nobody listens to would end the process. Every client gets a
+ * listener for its whole life, so the error only surfaces where it matters: as the rejection of
+ * the query in progress, or of the next one, which the sink's retry loop takes over.
  */
-export async function withPooledClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+export function createResilientPool(config: PoolConfig): Pool {
+  const pool = new Pool(config);
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
+/**
+ * Runs work on a client checked out of the pool and gives it back, discarded if its
+ * connection failed (an error without a SQLSTATE is the connection's, not the statement's) or
+ * if the work called `discard`.
+ */
+export async function withPooledClient<T>(
+  pool: Pool,
+  work: (client: PoolClient, discard: () => void) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken = false;
-  const onError = () => {
-    broken = true;
-  };
-  client.on('error', onError);
   try {
-    return await work(client);
+    return await work(client, () => (broken = true));
   } catch (error) {
-    // An error without a SQLSTATE is the connection's, not the statement's: do not reuse it.
     if (!(error as { code?: unknown })?.code) broken = true;
     throw error;
   } finally {
-    client.off('error', onError);
     client.release(broken);
   }
 }
@@ -36,7 +46,7 @@ export function inPooledTransaction<T>(
   settings: string[],
   work: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
-  return withPooledClient(pool, async (client) => {
+  return withPooledClient(pool, async (client, discard) => {
     try {
       await client.query(begin);
       for (const setting of settings) await client.query(setting);
@@ -44,7 +54,7 @@ export function inPooledTransaction<T>(
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch(discard);
       throw error;
     }
   });

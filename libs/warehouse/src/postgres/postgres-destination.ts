@@ -1,7 +1,7 @@
 import type { TableContract } from '@app/config';
 import type { PoolConfig } from 'pg';
 import type { LaneClaim, StagedBatch } from '../destination.port';
-import { FencedError, StagingCountMismatch } from '../errors';
+import { FencedError } from '../errors';
 import { PostgresDialect } from './postgres-dialect';
 import { CopyFromStdinLoader } from '../copy-from-stdin-loader';
 import { PgProtocolDestination } from '../pg-protocol-destination';
@@ -94,13 +94,7 @@ export class PostgresDestination extends PgProtocolDestination<PostgresDialect> 
       const advanced = await client.query(cas.text, cas.values);
       if (advanced.rowCount !== 1) throw new FencedError(contract.name, batch.partition, batch.claim.epoch);
 
-      await client.query(this.dialect.createStagingTable(contract));
-      const loaded = await this.loader.load(client, batch);
-      if (loaded !== batch.rowCount) throw new StagingCountMismatch(contract.name, batch.rowCount, loaded);
-      this.options.afterCopy?.();
-
-      for (const statement of this.dialect.mergeStatements(stateSchema, contract))
-        await client.query(statement);
+      await this.loadAndMerge(client, batch, this.loader, this.options.afterCopy);
     });
   }
 }

@@ -3,7 +3,7 @@ import type { PoolClient, PoolConfig } from 'pg';
 import { PgProtocolDestination } from '../pg-protocol-destination';
 import { withPooledClient } from '../pg-session';
 import type { LaneClaim, StagedBatch } from '../destination.port';
-import { FencedError, StagingCountMismatch } from '../errors';
+import { FencedError } from '../errors';
 import type { StagingLoader } from '../staging-loader';
 import { RedshiftDialect, type RedshiftDialectOptions } from './redshift-dialect';
 import { DuplicateCheckpointRows } from './redshift-errors';
@@ -126,13 +126,7 @@ export class RedshiftDestination extends PgProtocolDestination<RedshiftDialect> 
 
       // Load phase, under the load timeout: the locks are held, COPY may take a while.
       await client.query(this.dialect.statementTimeout(this.options.loadTimeoutMs));
-      await client.query(this.dialect.createStagingTable(contract));
-      const loaded = await this.options.loader.load(client, batch);
-      // Never merge a partial file.
-      if (loaded !== batch.rowCount) throw new StagingCountMismatch(contract.name, batch.rowCount, loaded);
-      this.options.afterCopy?.();
-      for (const statement of this.dialect.mergeStatements(stateSchema, contract))
-        await client.query(statement);
+      await this.loadAndMerge(client, batch, this.options.loader, this.options.afterCopy);
       await client.query(this.dialect.dropStagingTable());
     });
   }
