@@ -2,22 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../libs/config/src';
 import { encodeCsv, FencedError, PostgresDestination, type StagedRow } from '../../libs/warehouse/src';
 import { Readable } from 'node:stream';
-import { stackEnv, uniqueName } from '../support/env';
+import { uniqueName } from '../support/env';
 import { groupLag, waitFor } from '../support/kafka';
-import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { dropSchemasAfterTest, testPool, testConnection } from '../support/postgres';
 import { sinkTestSetup } from '../support/sink-suite';
 import { startSink, writeConfig } from '../support/sink-process';
 import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
 
 function destination(state: string) {
   return new PostgresDestination({
-    pool: {
-      host: stackEnv.PGHOST,
-      port: Number(stackEnv.PGPORT),
-      user: stackEnv.PGUSER,
-      database: stackEnv.PGDATABASE,
-      max: 4,
-    },
+    pool: { ...testConnection(), max: 4 },
     stateSchema: state,
     createTables: true,
     lockTimeoutMs: 5000,

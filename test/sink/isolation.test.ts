@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { parseConfig } from '../../libs/config/src';
 import { encodeCsv, PostgresDestination, type StagedRow } from '../../libs/warehouse/src';
-import { stackEnv, uniqueName } from '../support/env';
-import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { uniqueName } from '../support/env';
+import { dropSchemasAfterTest, testPool, testConnection } from '../support/postgres';
 
 const LANES = 8;
 const BATCHES = 15;
@@ -33,13 +33,7 @@ describe('Redshift-like isolation (SERIALIZABLE, table-level conflicts)', () => 
       })),
     });
     const destination = new PostgresDestination({
-      pool: {
-        host: stackEnv.PGHOST,
-        port: Number(stackEnv.PGPORT),
-        user: stackEnv.PGUSER,
-        database: stackEnv.PGDATABASE,
-        max: LANES + 2,
-      },
+      pool: { ...testConnection(), max: LANES + 2 },
       stateSchema: state,
       createTables: true,
       lockTimeoutMs: 5000,

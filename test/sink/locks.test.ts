@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PoolClient } from 'pg';
 import { parseConfig } from '../../libs/config/src';
 import { PostgresDestination } from '../../libs/warehouse/src';
+import { testConnection } from '../support/postgres';
 import { stackEnv } from '../support/env';
 import { testKafka, waitFor } from '../support/kafka';
 import { sinkTestSetup } from '../support/sink-suite';
@@ -14,12 +15,7 @@ import { diffWarehouse, generateWorkload, produceWorkload } from '../support/wor
 const run = promisify(execFile);
 const CLI = resolve(__dirname, '../../dist/apps/cli/src/main.js');
 
-const connection = {
-  host: stackEnv.PGHOST,
-  port: Number(stackEnv.PGPORT),
-  user: stackEnv.PGUSER,
-  database: stackEnv.PGDATABASE,
-};
+const connection = testConnection();
 
 async function send(kafka: ReturnType<typeof testKafka>, topic: string, partition: number, events: object[]) {
   const producer = kafka.producer({ idempotent: true });

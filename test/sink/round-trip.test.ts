@@ -6,7 +6,7 @@ import { PostgresDestination } from '../../libs/warehouse/src';
 import { BatchStager } from '../../apps/sink/src/flush/batch-stager';
 import { reduceBatch } from '../../apps/sink/src/lane/reduce-batch';
 import { stackEnv, uniqueName } from '../support/env';
-import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { dropSchemasAfterTest, testPool, testConnection } from '../support/postgres';
 
 const columns = {
   id: 'integer',
@@ -122,12 +122,7 @@ describe('value round-trip through S3 staging and COPY', () => {
       const config = parseConfig({ tables: [{ name: `${schema}.types`, columns, primaryKey: ['id'] }] });
       const contract = config.tables[0]!;
       const destination = new PostgresDestination({
-        pool: {
-          host: stackEnv.PGHOST,
-          port: Number(stackEnv.PGPORT),
-          user: stackEnv.PGUSER,
-          database: stackEnv.PGDATABASE,
-        },
+        pool: testConnection(),
         stateSchema: state,
         createTables: true,
         lockTimeoutMs: 5000,

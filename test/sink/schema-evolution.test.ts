@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../libs/config/src';
 import { encodeCsv, PostgresDestination } from '../../libs/warehouse/src';
-import { stackEnv, uniqueName } from '../support/env';
-import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { uniqueName } from '../support/env';
+import { dropSchemasAfterTest, testPool, testConnection } from '../support/postgres';
 
 describe('target tables from contracts', () => {
   it('creates a missing table, then adds a column new to the contract without touching existing rows', async () => {
@@ -12,12 +12,7 @@ describe('target tables from contracts', () => {
     const state = uniqueName('tl');
     dropSchemasAfterTest(schema, state);
     const destination = new PostgresDestination({
-      pool: {
-        host: stackEnv.PGHOST,
-        port: Number(stackEnv.PGPORT),
-        user: stackEnv.PGUSER,
-        database: stackEnv.PGDATABASE,
-      },
+      pool: testConnection(),
       stateSchema: state,
       createTables: true,
       lockTimeoutMs: 2000,

@@ -2,7 +2,8 @@ import { Client, Pool } from 'pg';
 import { onTestFinished } from 'vitest';
 import { stackEnv } from './env';
 
-const connection = () => ({
+/** Connection settings of the test database, for the destinations a test builds itself. */
+export const testConnection = () => ({
   host: stackEnv.PGHOST,
   port: Number(stackEnv.PGPORT),
   user: stackEnv.PGUSER,
@@ -19,7 +20,7 @@ export function testPool(): Pool {
       `refusing to run integration tests against database ${stackEnv.PGDATABASE}: its name must contain "test"`,
     );
   }
-  const pool = new Pool({ ...connection(), max: 20 });
+  const pool = new Pool({ ...testConnection(), max: 20 });
   pool.on('error', () => undefined);
   onTestFinished(() => pool.end());
   return pool;
@@ -28,7 +29,7 @@ export function testPool(): Pool {
 /** Drops the schemas when the current test finishes, on a connection of its own. */
 export function dropSchemasAfterTest(...schemas: string[]): void {
   onTestFinished(async () => {
-    const client = new Client(connection());
+    const client = new Client(testConnection());
     await client.connect();
     // A test that failed half-way may leave a session holding locks in its schemas.
     await client.query(

@@ -9,8 +9,8 @@ import {
   type RedshiftDestinationOptions,
   type StagedRow,
 } from '../../libs/warehouse/src';
-import { stackEnv, uniqueName } from '../support/env';
-import { dropSchemasAfterTest, testPool } from '../support/postgres';
+import { uniqueName } from '../support/env';
+import { dropSchemasAfterTest, testPool, testConnection } from '../support/postgres';
 import { describeDestination } from './destination-suite';
 
 /**
@@ -21,13 +21,7 @@ import { describeDestination } from './destination-suite';
  */
 function redshiftOnPostgres(stateSchema: string, options: Partial<RedshiftDestinationOptions> = {}) {
   return new RedshiftDestination({
-    pool: {
-      host: stackEnv.PGHOST,
-      port: Number(stackEnv.PGPORT),
-      user: stackEnv.PGUSER,
-      database: stackEnv.PGDATABASE,
-      max: 4,
-    },
+    pool: { ...testConnection(), max: 4 },
     stateSchema,
     createTables: true,
     lockTimeoutMs: 10_000,
