@@ -1,28 +1,38 @@
 import type { ColumnType } from '@app/config';
+import { readDateTime } from './exact-datetime';
+import { compareExactDecimals, parseExactDecimal, type ExactDecimal } from './exact-decimal';
+import { DEFAULT_VALUE_RULES } from './warehouse-value-rules';
 
 /**
- * Orders two canonical version values of one column type (negative: a < b). Integers compare
- * as BigInt so versions beyond 2^53 stay exact; timestamps compare as instants.
+ * Orders two validated version values of one column type (negative: a < b) exactly as the
+ * warehouse's cross-batch guard (`t.version > s.version` in SQL) orders them, so a batch never
+ * picks a winner the next batch's SQL would have refused: integers and numerics as exact
+ * decimals whatever their spelling or size, timestamps to the microsecond, timestamptz as
+ * instants whatever the offset form.
  */
 export function compareVersions(type: ColumnType, a: string, b: string): number {
   switch (type.kind) {
-    case 'integer':
-    case 'bigint': {
-      const x = BigInt(a);
-      const y = BigInt(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
     case 'timestamp':
     case 'timestamptz':
-      return instantMicros(a, type.kind === 'timestamp') - instantMicros(b, type.kind === 'timestamp');
+    case 'date': {
+      const x = micros(type.kind, a);
+      const y = micros(type.kind, b);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
     default:
-      return Number(a) - Number(b);
+      return compareExactDecimals(decimal(a), decimal(b));
   }
 }
 
-function instantMicros(text: string, local: boolean): number {
-  const normalized = text.replace(' ', 'T');
-  const millis = Date.parse(local ? `${normalized.slice(0, 19)}Z` : normalized.replace(/(\.\d{3})\d+/, '$1'));
-  const micros = /\.\d{3}(\d{1,3})/.exec(normalized)?.[1]?.padEnd(3, '0') ?? '000';
-  return millis * 1000 + Number(micros);
+function micros(kind: 'date' | 'timestamp' | 'timestamptz', text: string): bigint {
+  // The widest rules: a version validated for any warehouse parses here.
+  const read = readDateTime(kind, text, DEFAULT_VALUE_RULES);
+  if (!read.ok) throw new Error(`not a validated ${kind} version: ${read.reason}`);
+  return read.micros;
+}
+
+function decimal(text: string): ExactDecimal {
+  const exact = parseExactDecimal(text);
+  if (!exact) throw new Error(`not a validated numeric version: ${JSON.stringify(text)}`);
+  return exact;
 }

@@ -7,3 +7,5 @@ export * from './validate-change';
 export * from './change-event.avro';
 export * from './change-transforms';
 export * from './prepare-change';
+export * from './warehouse-value-rules';
+export * from './canonical-key';

@@ -2,6 +2,7 @@ import { findTable, type TablelaneConfig } from '@app/config';
 import type { CanonicalChange, ChangeEvent } from './change-event';
 import { applyTransforms, NO_TRANSFORMS, type TransformsByTable } from './change-transforms';
 import { validateChange } from './validate-change';
+import { DEFAULT_VALUE_RULES, type WarehouseValueRules } from './warehouse-value-rules';
 
 /**
  * What becomes of one incoming change: routed (with the event in the documented JSON form,
@@ -14,12 +15,14 @@ export type PreparedChange =
 /**
  * Transforms and validates one change event: the same decision wherever a change is checked
  * (SDK, HTTP gateway, router), so what a producer was told is valid is what the router
- * routes. Throws ChangeRejected with every issue found.
+ * routes. Throws ChangeRejected with every issue found. `rules`: those of the configured
+ * warehouse (PostgreSQL's when not given).
  */
 export function prepareChange(
   config: TablelaneConfig,
   raw: unknown,
   transforms: TransformsByTable = NO_TRANSFORMS,
+  rules: WarehouseValueRules = DEFAULT_VALUE_RULES,
 ): PreparedChange {
   // Validate the envelope first so an unknown table or op is reported as such, not as a
   // transform failure.
@@ -35,7 +38,7 @@ export function prepareChange(
       return { kind: 'filtered', table: contract.name, reason: outcome.reason };
     input = outcome.event;
   }
-  const change = validateChange(config, input);
+  const change = validateChange(config, input, rules);
   return { kind: 'route', event: jsonForm(input as Record<string, unknown>, change), change };
 }
 

@@ -1,6 +1,7 @@
 import { parseConfig } from '@app/config';
 import { describe, expect, it } from 'vitest';
 import { ChangeRejected } from './error-codes';
+import { DEFAULT_VALUE_RULES } from './warehouse-value-rules';
 import { parseChangeJson, validateChange } from './validate-change';
 
 const config = parseConfig({
@@ -94,12 +95,27 @@ describe('validateChange', () => {
       ['INVALID_VALUE'],
     ],
     [
-      'a too long varchar',
-      { table: 'public.sales', op: 'upsert', row: { id: 1, note: 'ééé' }, version: 1 },
+      'a varchar longer than its length in characters',
+      { table: 'public.sales', op: 'upsert', row: { id: 1, note: 'éééééé' }, version: 1 },
       ['INVALID_VALUE'],
     ],
     ['a missing version', { table: 'public.sales', op: 'upsert', row: { id: 1 } }, ['INVALID_VERSION']],
     ['a delete on an append table', { table: 'public.clicks', op: 'delete', key: {} }, ['INVALID_OP']],
+    [
+      'a date that is not in the calendar',
+      { table: 'public.sales', op: 'upsert', row: { id: 1, at: '2026-02-29T00:00:00Z' }, version: 1 },
+      ['INVALID_VALUE'],
+    ],
+    [
+      'a numeric beyond its precision in exponent form',
+      { table: 'public.sales', op: 'upsert', row: { id: 1, price: '1e300' }, version: 1 },
+      ['INVALID_VALUE'],
+    ],
+    [
+      'json holding NUL',
+      { table: 'public.sales', op: 'upsert', row: { id: 1, meta: { a: '\u0000' } }, version: 1 },
+      ['INVALID_VALUE'],
+    ],
     [
       'a timestamp without zone',
       { table: 'public.sales', op: 'upsert', row: { id: 1, at: '2026-01-01 00:00' }, version: 1 },
@@ -107,6 +123,16 @@ describe('validateChange', () => {
     ],
   ])('rejects %s', (_what, raw, expected) => {
     expect(codes(raw)).toEqual(expected);
+  });
+
+  it('measures varchar by the rules it is given, and names column, problem and limit', () => {
+    const bytes = { ...DEFAULT_VALUE_RULES, warehouse: 'Redshift', varcharLength: 'bytes' as const };
+    const raw = { table: 'public.sales', op: 'upsert', row: { id: 1, note: 'ééé' }, version: 1 };
+    expect(validateChange(config, raw).values.note).toBe('ééé');
+    expect(() => validateChange(config, raw, bytes)).toThrow(
+      'row.note is 6 bytes long; varchar(5) on Redshift takes at most 5 bytes',
+    );
+    expect(() => parseChangeJson(config, JSON.stringify(raw), bytes)).toThrow(ChangeRejected);
   });
 
   it('reports malformed JSON', () => {

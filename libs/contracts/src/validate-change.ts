@@ -2,12 +2,20 @@ import { findTable, type TableContract, type TablelaneConfig } from '@app/config
 import type { CanonicalChange } from './change-event';
 import { coerceValue } from './coerce-value';
 import { ChangeRejected, type ChangeIssue } from './error-codes';
+import { DEFAULT_VALUE_RULES, type WarehouseValueRules } from './warehouse-value-rules';
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Parses the JSON form of a change event; throws ChangeRejected with every issue found. */
-export function parseChangeJson(config: TablelaneConfig, text: string): CanonicalChange {
+/**
+ * Parses the JSON form of a change event; throws ChangeRejected with every issue found.
+ * `rules`: those of the configured warehouse, so what is accepted is what it loads.
+ */
+export function parseChangeJson(
+  config: TablelaneConfig,
+  text: string,
+  rules: WarehouseValueRules = DEFAULT_VALUE_RULES,
+): CanonicalChange {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -16,15 +24,21 @@ export function parseChangeJson(config: TablelaneConfig, text: string): Canonica
       { code: 'MALFORMED_JSON', message: `not valid JSON: ${(error as Error).message}` },
     ]);
   }
-  return validateChange(config, raw);
+  return validateChange(config, raw, rules);
 }
 
 /**
  * Checks a change event against its table contract and coerces every value to its canonical
  * text. The contract is the only source of column names, so a change can never name a
- * column (and so an identifier) that the configuration did not declare.
+ * column (and so an identifier) that the configuration did not declare. Values are checked
+ * against `rules`, those of the configured warehouse (PostgreSQL's when not given): a value
+ * accepted here loads there.
  */
-export function validateChange(config: TablelaneConfig, raw: unknown): CanonicalChange {
+export function validateChange(
+  config: TablelaneConfig,
+  raw: unknown,
+  rules: WarehouseValueRules = DEFAULT_VALUE_RULES,
+): CanonicalChange {
   if (!isObject(raw)) {
     throw new ChangeRejected([
       { code: 'NOT_AN_OBJECT', message: 'a change event must be a JSON object with table and op' },
@@ -85,7 +99,7 @@ export function validateChange(config: TablelaneConfig, raw: unknown): Canonical
     }
   }
   for (const column of wanted) {
-    const coerced = coerceValue(column.type, input[column.name]);
+    const coerced = coerceValue(column.type, input[column.name], rules);
     if (!coerced.ok) {
       issues.push({
         code: 'INVALID_VALUE',
@@ -106,7 +120,7 @@ export function validateChange(config: TablelaneConfig, raw: unknown): Canonical
     }
   }
 
-  const version = versionOf(contract, raw.version, values, issues);
+  const version = versionOf(contract, raw.version, values, issues, rules);
   if (issues.length > 0) throw new ChangeRejected(issues);
   const change: CanonicalChange = { table: contract.name, op, values };
   if (version !== undefined) change.version = version;
@@ -120,11 +134,12 @@ function versionOf(
   eventVersion: unknown,
   values: Record<string, string | null>,
   issues: ChangeIssue[],
+  rules: WarehouseValueRules,
 ): string | undefined {
   if (!contract.version) return undefined;
   const column = contract.columns.find((c) => c.name === contract.version)!;
   if (eventVersion !== undefined && eventVersion !== null) {
-    const coerced = coerceValue(column.type, eventVersion);
+    const coerced = coerceValue(column.type, eventVersion, rules);
     if (!coerced.ok) {
       issues.push({ code: 'INVALID_VERSION', field: 'version', message: `version ${coerced.reason}` });
       return undefined;

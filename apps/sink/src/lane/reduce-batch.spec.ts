@@ -14,9 +14,27 @@ const config = parseConfig({
     },
     { name: 'public.u', columns: { id: 'bigint', val: 'text' }, primaryKey: ['id'] },
     { name: 'public.a', mode: 'append', columns: { val: 'text' } },
+    {
+      name: 'public.k',
+      columns: {
+        amount: 'numeric(12,2)',
+        at: 'timestamp',
+        atz: 'timestamptz',
+        val: 'text',
+        ver: 'numeric(38,6)',
+      },
+      primaryKey: ['amount', 'at', 'atz'],
+      version: 'ver',
+    },
+    {
+      name: 'public.t',
+      columns: { id: 'bigint', val: 'text', ver: 'timestamptz' },
+      primaryKey: ['id'],
+      version: 'ver',
+    },
   ],
 });
-const [versioned, unversioned, append] = config.tables as [never, never, never];
+const [versioned, unversioned, append, spelled, timed] = config.tables as [never, never, never, never, never];
 
 let offset = 0;
 const change = (raw: object): BufferedChange => ({
@@ -24,6 +42,7 @@ const change = (raw: object): BufferedChange => ({
   change: validateChange(config, raw),
   bytes: 1,
   receivedAt: 0,
+  raw: { key: null, value: null },
 });
 
 describe('reduceBatch', () => {
@@ -60,6 +79,86 @@ describe('reduceBatch', () => {
       { op: 'u', values: ['1', 'b'] },
       { op: 'd', values: ['2', null] },
     ]);
+  });
+
+  it('reduces every spelling of one SQL key to one row, staging the winner as it was written', () => {
+    const rows = reduceBatch(spelled, [
+      change({
+        table: 'public.k',
+        op: 'upsert',
+        row: { amount: '1', at: '2026-01-01T12:00', atz: '2026-01-01T12:00:00Z', val: 'a' },
+        version: '1',
+      }),
+      change({
+        table: 'public.k',
+        op: 'upsert',
+        row: { amount: '1.0', at: '2026-01-01 12:00:00', atz: '2026-01-01T12:00:00+00:00', val: 'b' },
+        version: '2',
+      }),
+      change({
+        table: 'public.k',
+        op: 'upsert',
+        row: { amount: '+1e0', at: '2026-01-01T12:00:00.000', atz: '2026-01-01T17:30:00+0530', val: 'c' },
+        version: '3.000000',
+      }),
+      change({
+        table: 'public.k',
+        op: 'delete',
+        key: { amount: '1.00', at: '2026-01-01 12:00:00.0', atz: '2026-01-01T14:00:00+02' },
+        version: '2.5',
+      }),
+    ]);
+    expect(rows).toEqual([
+      { op: 'u', values: ['+1e0', '2026-01-01T12:00:00.000', '2026-01-01T17:30:00+0530', 'c', '3.000000'] },
+    ]);
+  });
+
+  it('compares numeric versions beyond 2^53 exactly', () => {
+    const rows = reduceBatch(spelled, [
+      change({
+        table: 'public.k',
+        op: 'upsert',
+        row: { amount: '1', at: '2026-01-01T12:00', atz: '2026-01-01T12:00Z', val: 'higher' },
+        version: '9007199254740993',
+      }),
+      change({
+        table: 'public.k',
+        op: 'upsert',
+        row: { amount: '1', at: '2026-01-01T12:00', atz: '2026-01-01T12:00Z', val: 'lower' },
+        version: '9007199254740992.999999',
+      }),
+    ]);
+    expect(rows.map((r) => r.values[3])).toEqual(['higher']);
+  });
+
+  it('compares timestamptz versions to the microsecond, whatever the offset form', () => {
+    const rows = reduceBatch(timed, [
+      change({
+        table: 'public.t',
+        op: 'upsert',
+        row: { id: 1, val: 'earlier' },
+        version: '2026-01-01T00:00:00.100Z',
+      }),
+      change({
+        table: 'public.t',
+        op: 'upsert',
+        row: { id: 1, val: 'later' },
+        version: '2026-01-01T05:00:00.900+05',
+      }),
+      change({
+        table: 'public.t',
+        op: 'upsert',
+        row: { id: 2, val: 'tie, first' },
+        version: '2026-01-01T00:00:00Z',
+      }),
+      change({
+        table: 'public.t',
+        op: 'upsert',
+        row: { id: 2, val: 'tie, last' },
+        version: '2026-01-01T05:30:00+0530',
+      }),
+    ]);
+    expect(rows.map((r) => r.values[1])).toEqual(['later', 'tie, last']);
   });
 
   it('keeps every change of an append table', () => {
