@@ -2,8 +2,12 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Readable } from 'node:stream';
 import { parseConfig, type TableContract } from '../../libs/config/src';
 import {
+  CheckpointNotAdvancing,
   FencedError,
+  isDataError,
+  legacyStateTableName,
   StagingCountMismatch,
+  stateTableName,
   type Destination,
   type LaneClaim,
   type StagedBatch,
@@ -12,10 +16,18 @@ import {
 import { uniqueName } from '../support/env';
 import { dropSchemasAfterTest, testPool } from '../support/postgres';
 
+/** Options a test may set on the destination it creates. */
+export interface SubjectOptions {
+  tombstoneRetentionMs?: number;
+  tombstonePruneIntervalMs?: number;
+}
+
 /** A destination under test, and how its stager writes a batch. */
 export interface DestinationSubject {
-  create(stateSchema: string): Destination;
+  create(stateSchema: string, options?: SubjectOptions): Destination;
   encode(rows: StagedRow[]): Buffer;
+  /** Whether the warehouse enforces one tombstone per key with a unique index (Redshift has none). */
+  uniqueTombstoneIndex: boolean;
 }
 
 const TOPIC = 'changes';
@@ -28,14 +40,14 @@ const TOPIC = 'changes';
  */
 export function describeDestination(name: string, subject: DestinationSubject): void {
   describe(`destination suite: ${name}`, () => {
-    function setup(tables: object[]) {
+    function setup(tables: object[], options?: SubjectOptions) {
       const schema = uniqueName('wh');
       const state = uniqueName('tl');
       dropSchemasAfterTest(schema, state);
       const contracts = parseConfig({
         tables: tables.map((t) => ({ ...t, name: `${schema}.${(t as { name: string }).name}` })),
       }).tables;
-      const destination = subject.create(state);
+      const destination = subject.create(state, options);
       onTestFinished(() => destination.close());
       return { schema, state, contracts, destination, pool: testPool() };
     }
@@ -306,6 +318,220 @@ export function describeDestination(name: string, subject: DestinationSubject): 
         [schema, 'typed'],
       );
       expect(listed.rows.map((r) => r.column_name)).toEqual([...Object.keys(columns), 'extra']);
+    });
+    it('treats the retry of a batch that already committed (an ambiguous COMMIT) as done, not as fencing', async () => {
+      const { schema, contracts, destination, pool } = setup([
+        { name: 'clicks', mode: 'append', columns: { id: 'text', url: 'text' } },
+      ]);
+      const [clicks] = contracts as [TableContract];
+      await destination.prepareTable(clicks);
+      const claim = await destination.claimLane(clicks, TOPIC, 0, 'suite');
+      const rows: StagedRow[] = [
+        { op: 'u', values: ['a', '/x'] },
+        { op: 'u', values: ['b', '/y'] },
+      ];
+      expect(await destination.applyBatch(batch(clicks, claim, 1, rows))).toEqual({
+        alreadyCommitted: false,
+      });
+      // The reply to COMMIT was lost: the sink retries the very same batch on the same claim.
+      expect(await destination.applyBatch(batch(clicks, claim, 1, rows))).toEqual({ alreadyCommitted: true });
+      expect((await pool.query(`SELECT id, url FROM "${schema}".clicks ORDER BY id`)).rows).toEqual([
+        { id: 'a', url: '/x' },
+        { id: 'b', url: '/y' },
+      ]);
+      expect((await destination.readCheckpoints(clicks))[0]).toMatchObject({
+        lastOffset: 1,
+        epoch: claim.epoch,
+      });
+      // Our epoch at another offset is not our batch: fenced.
+      await expect(destination.applyBatch(batch(clicks, claim, 5, rows))).rejects.toBeInstanceOf(FencedError);
+      // An older epoch at exactly that offset is another owner's batch: fenced too.
+      const fresh = await destination.claimLane(clicks, TOPIC, 0, 'next');
+      await destination.applyBatch(batch(clicks, fresh, 3, [{ op: 'u', values: ['c', '/z'] }]));
+      await expect(
+        destination.applyBatch(batch(clicks, { ...claim, lastOffset: 1 }, 3, rows)),
+      ).rejects.toBeInstanceOf(FencedError);
+      expect((await pool.query(`SELECT count(*)::int AS n FROM "${schema}".clicks`)).rows).toEqual([
+        { n: 3 },
+      ]);
+    });
+
+    it('refuses, before any SQL, a batch that would not move the checkpoint strictly forward', async () => {
+      const { schema, contracts, destination, pool } = setup([
+        { name: 'clicks', mode: 'append', columns: { id: 'text', url: 'text' } },
+      ]);
+      const [clicks] = contracts as [TableContract];
+      await destination.prepareTable(clicks);
+      let claim = await destination.claimLane(clicks, TOPIC, 0, 'suite');
+      await destination.applyBatch(batch(clicks, claim, 4, [{ op: 'u', values: ['a', '/x'] }]));
+      claim = { ...claim, lastOffset: 4 };
+      // previous = next = 4: the compare-and-set used to pass and append the rows again.
+      await expect(
+        destination.applyBatch(batch(clicks, claim, 4, [{ op: 'u', values: ['a', '/x'] }])),
+      ).rejects.toBeInstanceOf(CheckpointNotAdvancing);
+      await expect(
+        destination.applyBatch(batch(clicks, claim, 2, [{ op: 'u', values: ['a', '/x'] }])),
+      ).rejects.toBeInstanceOf(CheckpointNotAdvancing);
+      expect((await pool.query(`SELECT count(*)::int AS n FROM "${schema}".clicks`)).rows).toEqual([
+        { n: 1 },
+      ]);
+    });
+
+    it('probes a batch without landing anything: the refusal of a bad value, or nothing for a good one', async () => {
+      const { schema, state, contracts, destination, pool } = setup([
+        {
+          name: 'orders',
+          columns: { id: 'bigint', amount: 'numeric(8,2)', day: 'date', ver: 'bigint' },
+          primaryKey: ['id'],
+          version: 'ver',
+        },
+      ]);
+      const [orders] = contracts as [TableContract];
+      await destination.prepareTable(orders);
+      const claim = await destination.claimLane(orders, TOPIC, 0, 'suite');
+      const good: StagedRow[] = [
+        { op: 'u', values: ['1', '12.50', '2026-02-28', '1'] },
+        { op: 'd', values: ['2', null, null, '1'] },
+      ];
+      // Values validation would refuse, passed straight to the warehouse.
+      const overflow: StagedRow[] = [...good, { op: 'u', values: ['3', '123456789.00', '2026-01-01', '1'] }];
+      const badDate: StagedRow[] = [...good, { op: 'u', values: ['4', '1.00', '2026-02-30', '1'] }];
+
+      expect(await destination.probeBatch(batch(orders, claim, 2, good))).toBeUndefined();
+      for (const rows of [overflow, badDate]) {
+        const refusal = await destination.probeBatch(batch(orders, claim, 2, rows));
+        expect(isDataError(refusal)).toBe(true);
+        expect((refusal as { code?: string }).code).toMatch(/^22/);
+        await expect(destination.applyBatch(batch(orders, claim, 2, rows))).rejects.toSatisfy(isDataError);
+      }
+      // Not a data error: rethrown, for the retry loop.
+      await expect(
+        destination.probeBatch({ ...batch(orders, claim, 2, good), rowCount: 3 }),
+      ).rejects.toBeInstanceOf(StagingCountMismatch);
+
+      const tombstones = `"${state}"."${stateTableName(orders, 'tombstone')}"`;
+      expect((await pool.query(`SELECT count(*)::int AS n FROM "${schema}".orders`)).rows).toEqual([
+        { n: 0 },
+      ]);
+      expect((await pool.query(`SELECT count(*)::int AS n FROM ${tombstones}`)).rows).toEqual([{ n: 0 }]);
+      expect((await destination.readCheckpoints(orders))[0]).toMatchObject({ lastOffset: -1 });
+      // Probes never touched the checkpoint: the claim still applies.
+      await destination.applyBatch(batch(orders, claim, 2, good));
+      expect((await pool.query(`SELECT id, amount::text FROM "${schema}".orders`)).rows).toEqual([
+        { id: '1', amount: '12.50' },
+      ]);
+    });
+
+    it('prunes tombstones after the retention: until then an older upsert stays deleted, after it the row returns', async () => {
+      const { state, contracts, destination, pool } = setup(
+        [
+          {
+            name: 'items',
+            columns: { id: 'bigint', val: 'text', ver: 'bigint' },
+            primaryKey: ['id'],
+            version: 'ver',
+          },
+        ],
+        { tombstoneRetentionMs: 1500, tombstonePruneIntervalMs: 0 },
+      );
+      const [items] = contracts as [TableContract];
+      const tombstones = `"${state}"."${stateTableName(items, 'tombstone')}"`;
+      await destination.prepareTable(items);
+      let claim = await destination.claimLane(items, TOPIC, 0, 'suite');
+      const apply = async (rows: StagedRow[]) => {
+        await destination.applyBatch(batch(items, claim, claim.lastOffset + 1, rows));
+        claim = { ...claim, lastOffset: claim.lastOffset + 1 };
+      };
+      const read = async () =>
+        (await pool.query(`SELECT id, val FROM "${items.schema}".items ORDER BY id`)).rows;
+      await apply([{ op: 'u', values: ['1', 'v5', '5'] }]);
+      await apply([{ op: 'd', values: ['1', null, '7'] }]);
+      await apply([{ op: 'u', values: ['1', 'v6', '6'] }]);
+      expect(await read()).toEqual([]);
+      expect((await pool.query(`SELECT id, ver FROM ${tombstones}`)).rows).toEqual([{ id: '1', ver: '7' }]);
+
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await apply([{ op: 'u', values: ['2', 'other', '1'] }]);
+      expect((await pool.query(`SELECT count(*)::int AS n FROM ${tombstones}`)).rows).toEqual([{ n: 0 }]);
+      // The documented limit: a change delayed beyond the retention resurrects the row.
+      await apply([{ op: 'u', values: ['1', 'v6', '6'] }]);
+      expect(await read()).toEqual([
+        { id: '1', val: 'v6' },
+        { id: '2', val: 'other' },
+      ]);
+    });
+
+    it('brings a tombstone table of an older release up to date: record time, and one row per key', async () => {
+      const { state, contracts, destination, pool } = setup([
+        {
+          name: 'items',
+          columns: { id: 'bigint', val: 'text', ver: 'bigint' },
+          primaryKey: ['id'],
+          version: 'ver',
+        },
+      ]);
+      const [items] = contracts as [TableContract];
+      const tombstones = `"${state}"."${stateTableName(items, 'tombstone')}"`;
+      await pool.query(`CREATE SCHEMA "${state}"`);
+      await pool.query(`CREATE TABLE ${tombstones} (id bigint, ver bigint)`);
+      await pool.query(`INSERT INTO ${tombstones} VALUES (1, 5), (1, 7), (2, 3), (2, 3)`);
+      await destination.prepareTable(items);
+      await destination.prepareTable(items);
+      const { rows } = await pool.query(
+        `SELECT id, ver, recorded_at IS NOT NULL AS dated FROM ${tombstones} ORDER BY id, ver`,
+      );
+      if (subject.uniqueTombstoneIndex) {
+        expect(rows).toEqual([
+          { id: '1', ver: '7', dated: true },
+          { id: '2', ver: '3', dated: true },
+        ]);
+        await expect(pool.query(`INSERT INTO ${tombstones} (id, ver) VALUES (1, 9)`)).rejects.toMatchObject({
+          code: '23505',
+        });
+      } else {
+        expect(rows.every((r) => r.dated)).toBe(true);
+      }
+      // The guard still reads them: an upsert older than the remembered delete stays out.
+      const claim = await destination.claimLane(items, TOPIC, 0, 'suite');
+      await destination.applyBatch(batch(items, claim, 0, [{ op: 'u', values: ['1', 'old', '6'] }]));
+      expect((await pool.query(`SELECT count(*)::int AS n FROM "${items.schema}".items`)).rows).toEqual([
+        { n: 0 },
+      ]);
+    });
+
+    it('gives colliding names their own state tables, and migrates a legacy-named one', async () => {
+      const { schema, state, destination } = setup([
+        { name: 'unused', columns: { id: 'bigint' }, primaryKey: ['id'] },
+      ]);
+      const euSchema = `${schema}__eu`;
+      dropSchemasAfterTest(euSchema);
+      const [euOrders, orders] = parseConfig({
+        tables: [
+          { name: `${euSchema}.orders`, columns: { id: 'bigint' }, primaryKey: ['id'] },
+          { name: `${schema}.eu__orders`, columns: { id: 'bigint' }, primaryKey: ['id'] },
+        ],
+      }).tables as [TableContract, TableContract];
+      expect(legacyStateTableName(euOrders, 'checkpoint')).toBe(legacyStateTableName(orders, 'checkpoint'));
+      // An older release created the shared, legacy-named checkpoint table for the first one.
+      const pool = testPool();
+      const legacy = `"${state}"."${legacyStateTableName(euOrders, 'checkpoint')}"`;
+      await pool.query(`CREATE SCHEMA "${state}"`);
+      await pool.query(
+        `CREATE TABLE ${legacy} (topic varchar(249) NOT NULL, partition integer NOT NULL, last_offset bigint NOT NULL, ` +
+          'epoch bigint NOT NULL, owner varchar(256), claimed_at timestamptz, committed_at timestamptz)',
+      );
+      await pool.query(`INSERT INTO ${legacy} (topic, partition, last_offset, epoch) VALUES ($1, 0, 41, 3)`, [
+        TOPIC,
+      ]);
+
+      await destination.prepareTable(euOrders);
+      expect(await destination.claimLane(euOrders, TOPIC, 0, 'suite')).toEqual({ lastOffset: 41, epoch: 4 });
+      // The legacy table was shared: the other table inherits it whole too, as it read it before.
+      await destination.prepareTable(orders);
+      expect(await destination.claimLane(orders, TOPIC, 0, 'suite')).toEqual({ lastOffset: 41, epoch: 4 });
+      // Separate tables now: claiming one never bumps the other's epoch.
+      expect(await destination.claimLane(euOrders, TOPIC, 0, 'suite')).toEqual({ lastOffset: 41, epoch: 5 });
+      expect((await destination.readCheckpoints(orders))[0]).toMatchObject({ epoch: 4 });
     });
   });
 }

@@ -3,12 +3,14 @@ import { testConnection } from '../support/postgres';
 import { describeDestination } from './destination-suite';
 
 describeDestination('PostgreSQL', {
-  create: (stateSchema) =>
+  create: (stateSchema, options) =>
     new PostgresDestination({
       pool: { ...testConnection(), max: 4 },
       stateSchema,
       createTables: true,
       lockTimeoutMs: 5000,
+      ...options,
     }),
   encode: encodeCsv,
+  uniqueTombstoneIndex: true,
 });

@@ -34,13 +34,16 @@ function redshiftOnPostgres(stateSchema: string, options: Partial<RedshiftDestin
 }
 
 describeDestination('Redshift dialect on PostgreSQL, delete-then-insert, LOCK', {
-  create: (state) => redshiftOnPostgres(state),
+  create: (state, options) => redshiftOnPostgres(state, options),
   encode: encodeRedshiftStagedFile,
+  uniqueTombstoneIndex: false,
 });
 
 describeDestination('Redshift dialect on PostgreSQL, MERGE, no LOCK', {
-  create: (state) => redshiftOnPostgres(state, { lockTables: false, dialect: { mergeStrategy: 'merge' } }),
+  create: (state, options) =>
+    redshiftOnPostgres(state, { ...options, lockTables: false, dialect: { mergeStrategy: 'merge' } }),
   encode: encodeRedshiftStagedFile,
+  uniqueTombstoneIndex: false,
 });
 
 describe('Redshift destination on PostgreSQL: load step', () => {

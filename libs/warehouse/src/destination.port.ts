@@ -22,6 +22,11 @@ export interface StagedBatch {
   stagedUri?: string;
 }
 
+export interface ApplyResult {
+  /** The batch had already committed (an ambiguous COMMIT being retried): nothing was applied now. */
+  alreadyCommitted: boolean;
+}
+
 /** A session in the way of the loader, as the warehouse reports it. */
 export interface Blocker {
   pid: number;
@@ -68,9 +73,24 @@ export interface Destination {
   claimLane(contract: TableContract, topic: string, partition: number, owner: string): Promise<LaneClaim>;
   /**
    * Loads and merges the batch and advances the checkpoint in one transaction, as a
-   * compare-and-set on the claim. Throws FencedError when another owner moved the lane.
+   * compare-and-set on the claim that only moves it strictly forward (CheckpointNotAdvancing,
+   * before any SQL, when nextOffset <= claim.lastOffset).
+   *
+   * An ambiguous COMMIT (the server committed, the reply was lost) is retried with the same
+   * batch; its compare-and-set then misses. The checkpoint is read back: at our epoch and
+   * exactly our nextOffset, this batch is what moved it, so the retry rolls back and resolves
+   * `{ alreadyCommitted: true }` (nothing applied twice). Anything else throws FencedError:
+   * another owner moved or claimed the lane.
    */
-  applyBatch(batch: StagedBatch): Promise<void>;
+  applyBatch(batch: StagedBatch): Promise<ApplyResult>;
+  /**
+   * For isolating refused changes by bisection: loads and merges the batch exactly as
+   * applyBatch would (same staging load, same statements) but without touching the
+   * checkpoint, in a transaction that is always rolled back, so nothing lands either way.
+   * Resolves undefined when the warehouse accepted the data, or the warehouse's error when it
+   * refused it with a data error (isDataError); rethrows any other error (a retry may help).
+   */
+  probeBatch(batch: StagedBatch): Promise<unknown | undefined>;
   readCheckpoints(contract: TableContract): Promise<CheckpointRow[]>;
   /** Whether the warehouse answers a trivial query, for readiness probes. */
   ping(): Promise<boolean>;

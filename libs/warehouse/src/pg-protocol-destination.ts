@@ -1,10 +1,24 @@
 import type { TableContract } from '@app/config';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
-import type { Blocker, CheckpointRow, Destination, LaneClaim, StagedBatch } from './destination.port';
+import type {
+  ApplyResult,
+  Blocker,
+  CheckpointRow,
+  Destination,
+  LaneClaim,
+  StagedBatch,
+} from './destination.port';
 import type { Dialect } from './dialect';
-import { StagingCountMismatch } from './errors';
+import { FencedError, isDataError, StagingCountMismatch } from './errors';
 import { createResilientPool, inPooledTransaction } from './pg-session';
+import { DuplicateCheckpointRows } from './redshift/redshift-errors';
 import type { StagingLoader } from './staging-loader';
+import { legacyStateTableName, stateTableName, type StateTableKind } from './state-tables';
+
+/** Default tombstone retention: a week, beyond the changes topic's default Kafka retention. */
+export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3600 * 1000;
+/** Default bound on how often one table's tombstones are pruned. */
+export const DEFAULT_TOMBSTONE_PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 
 export interface PgProtocolOptions {
   pool: PoolConfig;
@@ -15,6 +29,14 @@ export interface PgProtocolOptions {
   ddlLockTimeoutMs?: number;
   /** `serializable` begins every transaction with ISOLATION LEVEL SERIALIZABLE. */
   isolation?: string;
+  /**
+   * How long a delete is remembered (its tombstone kept) so that an older upsert cannot
+   * resurrect the row. Must exceed the longest a change can be delayed before it reaches the
+   * sink (the changes topic's Kafka retention bounds it). Default 7 days.
+   */
+  tombstoneRetentionMs?: number;
+  /** At most one prune per table per this interval, inside a merge transaction. Default 10 minutes. */
+  tombstonePruneIntervalMs?: number;
 }
 
 /**
@@ -24,11 +46,25 @@ export interface PgProtocolOptions {
  */
 export abstract class PgProtocolDestination<D extends Dialect> implements Destination {
   protected readonly pool: Pool;
+  private readonly tombstoneRetentionMs: number;
+  private readonly tombstonePruneIntervalMs: number;
+  /** When each table's tombstones were last pruned by a committed transaction (epoch ms). */
+  private readonly lastPruned = new Map<string, number>();
 
   protected constructor(
     protected readonly dialect: D,
     private readonly base: PgProtocolOptions,
   ) {
+    this.tombstoneRetentionMs = wholeMs(
+      'tombstoneRetentionMs',
+      base.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS,
+      1,
+    );
+    this.tombstonePruneIntervalMs = wholeMs(
+      'tombstonePruneIntervalMs',
+      base.tombstonePruneIntervalMs ?? DEFAULT_TOMBSTONE_PRUNE_INTERVAL_MS,
+      0,
+    );
     this.pool = createResilientPool(base.pool);
   }
 
@@ -39,15 +75,89 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
     partition: number,
     owner: string,
   ): Promise<LaneClaim>;
-  abstract applyBatch(batch: StagedBatch): Promise<void>;
+  /**
+   * The writes' opening statements, before the checkpoint compare-and-set: the warehouse's
+   * table locks or test emulations. Probes run them too, so they lock exactly as merges do.
+   */
+  protected abstract beginWrites(client: PoolClient, contract: TableContract): Promise<void>;
+  /** Staging load, count check and merge, inside the transaction (see loadAndMerge). */
+  protected abstract loadPhase(client: PoolClient, batch: StagedBatch): Promise<void>;
 
   async prepareState(contract: TableContract): Promise<void> {
     const { stateSchema } = this.base;
     await this.inTransaction(async (client) => {
       await client.query(this.dialect.createSchema(stateSchema));
+      const migrateCheckpoint = await this.legacyToMigrate(client, contract, 'checkpoint');
       await client.query(this.dialect.createCheckpointTable(stateSchema, contract));
-      if (contract.version) await client.query(this.dialect.createTombstoneTable(stateSchema, contract));
+      if (migrateCheckpoint)
+        await client.query(
+          this.dialect.copyLegacyState(stateSchema, contract, 'checkpoint', migrateCheckpoint),
+        );
+      if (!contract.version) return;
+      const migrateTombstones = await this.legacyToMigrate(client, contract, 'tombstone');
+      const [create, ...upgrades] = this.dialect.prepareTombstoneTable(stateSchema, contract);
+      await client.query(create!);
+      if (migrateTombstones)
+        await client.query(
+          this.dialect.copyLegacyState(stateSchema, contract, 'tombstone', migrateTombstones),
+        );
+      for (const statement of upgrades) await client.query(statement);
     }, this.ddlTimeoutMs);
+  }
+
+  async applyBatch(batch: StagedBatch): Promise<ApplyResult> {
+    const { contract } = batch;
+    // Built before the transaction: a batch that would not advance is refused before any SQL.
+    const cas = this.dialect.advanceCheckpoint(this.base.stateSchema, contract, {
+      topic: batch.topic,
+      partition: batch.partition,
+      epoch: batch.claim.epoch,
+      previousOffset: batch.claim.lastOffset,
+      nextOffset: batch.nextOffset,
+    });
+    const pruneDue = this.tombstonePruneDue(contract);
+    const result = await this.inTransaction(
+      async (client): Promise<ApplyResult> => {
+        await this.beginWrites(client, contract);
+        // The checkpoint compare-and-set comes first among the writes: it takes the lane's row
+        // lock, so a concurrent owner waits here, and a stale one fails before doing any work.
+        const advanced = (await client.query(cas.text, cas.values)).rowCount ?? 0;
+        if (advanced === 0) return this.afterMissedAdvance(client, batch);
+        // Redshift does not enforce the checkpoint's primary key.
+        if (advanced > 1) throw new DuplicateCheckpointRows(contract.name, batch.partition, advanced);
+        await this.loadPhase(client, batch);
+        if (pruneDue) {
+          const prune = this.dialect.pruneTombstones(
+            this.base.stateSchema,
+            contract,
+            this.tombstoneRetentionMs,
+          );
+          await client.query(prune.text, prune.values);
+        }
+        return { alreadyCommitted: false };
+      },
+      undefined,
+      (outcome) => !outcome.alreadyCommitted,
+    );
+    if (pruneDue && !result.alreadyCommitted) this.lastPruned.set(contract.name, Date.now());
+    return result;
+  }
+
+  async probeBatch(batch: StagedBatch): Promise<unknown | undefined> {
+    try {
+      await this.inTransaction(
+        async (client) => {
+          await this.beginWrites(client, batch.contract);
+          await this.loadPhase(client, batch);
+        },
+        undefined,
+        () => false,
+      );
+      return undefined;
+    } catch (error) {
+      if (isDataError(error)) return error;
+      throw error;
+    }
   }
 
   async prepareTable(contract: TableContract): Promise<void> {
@@ -125,6 +235,52 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
       await client.query(statement);
   }
 
+  /**
+   * The compare-and-set missed. After an ambiguous COMMIT the retry of the very batch that
+   * committed lands here: the checkpoint then carries our epoch at exactly our nextOffset,
+   * and only this owner can have put it there (its epoch is ours alone, and each of its
+   * batches ends at a different offset). Anything else means another owner moved the lane.
+   */
+  private async afterMissedAdvance(client: PoolClient, batch: StagedBatch): Promise<ApplyResult> {
+    const read = this.dialect.readClaim(this.base.stateSchema, batch.contract, batch.topic, batch.partition);
+    const { rows } = await client.query<{ last_offset: string; epoch: string }>(read.text, read.values);
+    const found =
+      rows.length === 1
+        ? { lastOffset: Number(rows[0]!.last_offset), epoch: Number(rows[0]!.epoch) }
+        : undefined;
+    if (found?.epoch === batch.claim.epoch && found.lastOffset === batch.nextOffset)
+      return { alreadyCommitted: true };
+    throw new FencedError(batch.contract.name, batch.partition, batch.claim.epoch, found);
+  }
+
+  private tombstonePruneDue(contract: TableContract): boolean {
+    if (!contract.version) return false;
+    const last = this.lastPruned.get(contract.name);
+    return last === undefined || Date.now() - last >= this.tombstonePruneIntervalMs;
+  }
+
+  /**
+   * The legacy name of the contract's state table when it must be migrated: injective naming
+   * renamed it (the contract's name was ambiguous), the current table does not exist yet and
+   * the legacy one does. Its rows are copied, so each table keeps exactly the checkpoints and
+   * tombstones it read before the rename (if two colliding tables shared the legacy table,
+   * both inherit it whole, which is what each of them consulted until now).
+   */
+  private async legacyToMigrate(
+    client: PoolClient,
+    contract: TableContract,
+    kind: StateTableKind,
+  ): Promise<string | undefined> {
+    const legacy = legacyStateTableName(contract, kind);
+    if (legacy === stateTableName(contract, kind)) return undefined;
+    const exists = async (name: string) => {
+      const query = this.dialect.stateTableExists(this.base.stateSchema, name);
+      return ((await client.query(query.text, query.values)).rowCount ?? 0) > 0;
+    };
+    if (await exists(stateTableName(contract, kind))) return undefined;
+    return (await exists(legacy)) ? legacy : undefined;
+  }
+
   /** Column names the target has now; empty when it does not exist. A catalog read, outside any transaction. */
   protected async existingColumns(contract: TableContract): Promise<Set<string>> {
     const listed = this.dialect.listColumns(contract);
@@ -143,8 +299,15 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
   protected inTransaction<T>(
     work: (client: PoolClient) => Promise<T>,
     lockTimeoutMs = this.base.lockTimeoutMs,
+    commit?: (result: T) => boolean,
   ): Promise<T> {
     const begin = this.base.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN';
-    return inPooledTransaction(this.pool, begin, [this.dialect.lockTimeout(lockTimeoutMs)], work);
+    return inPooledTransaction(this.pool, begin, [this.dialect.lockTimeout(lockTimeoutMs)], work, commit);
   }
+}
+
+function wholeMs(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be a whole number of ms of at least ${min}, not ${value}`);
+  return value;
 }

@@ -37,21 +37,23 @@ export async function withPooledClient<T>(
 }
 
 /**
- * One transaction: `begin`, then the session settings, then the work, then COMMIT; ROLLBACK
- * on any error (a client whose ROLLBACK fails is not reused).
+ * One transaction: `begin`, then the session settings, then the work, then COMMIT, or ROLLBACK
+ * when `commit` says the result must leave no trace; ROLLBACK on any error (a client whose
+ * ROLLBACK fails is not reused).
  */
 export function inPooledTransaction<T>(
   pool: Pool,
   begin: string,
   settings: string[],
   work: (client: PoolClient) => Promise<T>,
+  commit: (result: T) => boolean = () => true,
 ): Promise<T> {
   return withPooledClient(pool, async (client, discard) => {
     try {
       await client.query(begin);
       for (const setting of settings) await client.query(setting);
       const result = await work(client);
-      await client.query('COMMIT');
+      await client.query(commit(result) ? 'COMMIT' : 'ROLLBACK');
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(discard);

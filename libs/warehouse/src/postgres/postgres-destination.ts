@@ -1,7 +1,6 @@
 import type { TableContract } from '@app/config';
-import type { PoolConfig } from 'pg';
+import type { PoolClient, PoolConfig } from 'pg';
 import type { LaneClaim, StagedBatch } from '../destination.port';
-import { FencedError } from '../errors';
 import { PostgresDialect } from './postgres-dialect';
 import { CopyFromStdinLoader } from '../copy-from-stdin-loader';
 import { PgProtocolDestination } from '../pg-protocol-destination';
@@ -25,6 +24,10 @@ export interface PostgresDestinationOptions {
   emulateTableLevelConflicts?: boolean;
   /** Test-only fault point between the COPY and the merge. */
   afterCopy?: () => void;
+  /** How long deletes are remembered; default 7 days (see PgProtocolOptions). */
+  tombstoneRetentionMs?: number;
+  /** At most one tombstone prune per table per this interval; default 10 minutes. */
+  tombstonePruneIntervalMs?: number;
 }
 
 export class PostgresDestination extends PgProtocolDestination<PostgresDialect> {
@@ -75,26 +78,13 @@ export class PostgresDestination extends PgProtocolDestination<PostgresDialect> 
     });
   }
 
-  async applyBatch(batch: StagedBatch): Promise<void> {
-    const { contract } = batch;
-    const { stateSchema } = this.options;
-    await this.inTransaction(async (client) => {
-      if (this.options.emulateTableLevelConflicts) {
-        for (const read of this.dialect.readTouchedTables(stateSchema, contract)) await client.query(read);
-      }
-      // The checkpoint compare-and-set comes first: it takes the lane's row lock, so a
-      // concurrent owner waits here, and a stale one (older epoch) fails before doing any work.
-      const cas = this.dialect.advanceCheckpoint(stateSchema, contract, {
-        topic: batch.topic,
-        partition: batch.partition,
-        epoch: batch.claim.epoch,
-        previousOffset: batch.claim.lastOffset,
-        nextOffset: batch.nextOffset,
-      });
-      const advanced = await client.query(cas.text, cas.values);
-      if (advanced.rowCount !== 1) throw new FencedError(contract.name, batch.partition, batch.claim.epoch);
+  protected async beginWrites(client: PoolClient, contract: TableContract): Promise<void> {
+    if (!this.options.emulateTableLevelConflicts) return;
+    for (const read of this.dialect.readTouchedTables(this.options.stateSchema, contract))
+      await client.query(read);
+  }
 
-      await this.loadAndMerge(client, batch, this.loader, this.options.afterCopy);
-    });
+  protected loadPhase(client: PoolClient, batch: StagedBatch): Promise<void> {
+    return this.loadAndMerge(client, batch, this.loader, this.options.afterCopy);
   }
 }

@@ -1,5 +1,6 @@
 import { parseConfig } from '@app/config';
 import { describe, expect, it } from 'vitest';
+import { CheckpointNotAdvancing } from '../errors';
 import { PostgresDialect } from './postgres-dialect';
 
 const { tables } = parseConfig({
@@ -59,9 +60,14 @@ describe('PostgresDialect golden SQL', () => {
     expect(dialect.createCheckpointTable('tablelane', sales)).toMatchInlineSnapshot(
       `"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__ckpt" (topic varchar(249) NOT NULL, partition integer NOT NULL, last_offset bigint NOT NULL, epoch bigint NOT NULL, owner varchar(256), claimed_at timestamptz, committed_at timestamptz, PRIMARY KEY (topic, partition))"`,
     );
-    expect(dialect.createTombstoneTable('tablelane', sales)).toMatchInlineSnapshot(
-      `"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__tomb" ("salesid" bigint, "listid" integer, "ver" bigint)"`,
-    );
+    expect(dialect.prepareTombstoneTable('tablelane', sales)).toMatchInlineSnapshot(`
+      [
+        "CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__tomb" ("salesid" bigint, "listid" integer, "ver" bigint, "recorded_at" timestamptz NOT NULL DEFAULT now())",
+        "ALTER TABLE "tablelane"."public__sales__tomb" ADD COLUMN IF NOT EXISTS "recorded_at" timestamptz NOT NULL DEFAULT now()",
+        "DELETE FROM "tablelane"."public__sales__tomb" a USING "tablelane"."public__sales__tomb" b WHERE a."salesid" = b."salesid" AND a."listid" = b."listid" AND (a."ver" < b."ver" OR (a."ver" IS NOT DISTINCT FROM b."ver" AND a.ctid < b.ctid)) AND to_regclass('"tablelane"."public__sales__tkey"') IS NULL",
+        "CREATE UNIQUE INDEX IF NOT EXISTS "public__sales__tkey" ON "tablelane"."public__sales__tomb" ("salesid", "listid")",
+      ]
+    `);
   });
 
   it('claims and advances checkpoints as compare-and-set', () => {
@@ -95,7 +101,7 @@ describe('PostgresDialect golden SQL', () => {
       }),
     ).toMatchInlineSnapshot(`
       {
-        "text": "UPDATE "tablelane"."public__sales__ckpt" SET last_offset = $3, committed_at = now() WHERE topic = $1 AND partition = $2 AND epoch = $4 AND last_offset = $5",
+        "text": "UPDATE "tablelane"."public__sales__ckpt" SET last_offset = $3, committed_at = now() WHERE topic = $1 AND partition = $2 AND epoch = $4 AND last_offset = $5 AND last_offset < $3",
         "values": [
           "tablelane.changes",
           3,
@@ -107,6 +113,71 @@ describe('PostgresDialect golden SQL', () => {
     `);
     expect(dialect.readCheckpoints('tablelane', sales)).toMatchInlineSnapshot(
       `"SELECT topic, partition, last_offset, epoch, owner, claimed_at, committed_at FROM "tablelane"."public__sales__ckpt" ORDER BY topic, partition"`,
+    );
+  });
+
+  it('refuses to build a compare-and-set that would not move the checkpoint forward', () => {
+    const cas = { topic: 'tablelane.changes', partition: 3, epoch: 4, previousOffset: 180 };
+    expect(() => dialect.advanceCheckpoint('tablelane', sales, { ...cas, nextOffset: 180 })).toThrow(
+      CheckpointNotAdvancing,
+    );
+    expect(() => dialect.advanceCheckpoint('tablelane', sales, { ...cas, nextOffset: 99 })).toThrow(
+      /strictly forward/,
+    );
+  });
+
+  it('reads one lane back after a missed compare-and-set', () => {
+    expect(dialect.readClaim('tablelane', sales, 'tablelane.changes', 3)).toMatchInlineSnapshot(`
+      {
+        "text": "SELECT last_offset, epoch FROM "tablelane"."public__sales__ckpt" WHERE topic = $1 AND partition = $2",
+        "values": [
+          "tablelane.changes",
+          3,
+        ],
+      }
+    `);
+  });
+
+  it('prunes tombstones older than the retention, by the warehouse clock', () => {
+    expect(dialect.pruneTombstones('tablelane', sales, 604_800_000)).toMatchInlineSnapshot(`
+      {
+        "text": "DELETE FROM "tablelane"."public__sales__tomb" WHERE "recorded_at" < now() - $1::float8 * interval '1 millisecond'",
+        "values": [
+          604800000,
+        ],
+      }
+    `);
+  });
+
+  it('finds state tables and copies a legacy-named one into its current name', () => {
+    const [ambiguous] = parseConfig({
+      tables: [
+        {
+          name: 'sales__eu.orders',
+          columns: { id: 'bigint', ver: 'bigint' },
+          primaryKey: ['id'],
+          version: 'ver',
+        },
+      ],
+    }).tables as [(typeof tables)[0]];
+    expect(dialect.stateTableExists('tablelane', 'public__sales__ckpt')).toMatchInlineSnapshot(`
+      {
+        "text": "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
+        "values": [
+          "tablelane",
+          "public__sales__ckpt",
+        ],
+      }
+    `);
+    expect(
+      dialect.copyLegacyState('tablelane', ambiguous, 'checkpoint', 'sales__eu__orders__ckpt'),
+    ).toMatchInlineSnapshot(
+      `"INSERT INTO "tablelane"."sales__eu__orders___080d04b98e42__ckpt" (topic, partition, last_offset, epoch, owner, claimed_at, committed_at) SELECT topic, partition, last_offset, epoch, owner, claimed_at, committed_at FROM "tablelane"."sales__eu__orders__ckpt""`,
+    );
+    expect(
+      dialect.copyLegacyState('tablelane', ambiguous, 'tombstone', 'sales__eu__orders__tomb'),
+    ).toMatchInlineSnapshot(
+      `"INSERT INTO "tablelane"."sales__eu__orders___080d04b98e42__tomb" ("id", "ver") SELECT "id", "ver" FROM "tablelane"."sales__eu__orders__tomb""`,
     );
   });
 
@@ -133,6 +204,7 @@ describe('PostgresDialect golden SQL', () => {
   });
 
   it('merges an unversioned table and appends an append table', () => {
+    expect(dialect.prepareTombstoneTable('tablelane', users)).toEqual([]);
     expect(dialect.mergeStatements('tablelane', users)).toMatchInlineSnapshot(`
       [
         "DELETE FROM "app"."users" t USING "tablelane_stage" s WHERE t."id" = s."id"",

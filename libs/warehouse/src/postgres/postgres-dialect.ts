@@ -1,8 +1,15 @@
 import type { ColumnContract, TableContract } from '@app/config';
-import { STAGING_TABLE, type CheckpointAdvance, type Dialect, type Query } from '../dialect';
+import {
+  assertAdvances,
+  RECORDED_AT,
+  STAGING_TABLE,
+  type CheckpointAdvance,
+  type Dialect,
+  type Query,
+} from '../dialect';
 import { qualify, quoteIdent } from '../quote';
 import { OP_COLUMN } from '../staged-row';
-import { stateTableName } from '../state-tables';
+import { stateTableName, type StateTableKind } from '../state-tables';
 import { postgresType } from './postgres-types';
 
 const target = (c: TableContract) => qualify(c.schema, c.table);
@@ -12,6 +19,11 @@ const columnList = (columns: ColumnContract[], alias = '') =>
   columns.map((c) => `${alias}${quoteIdent(c.name)}`).join(', ');
 const keyMatch = (c: TableContract, left: string, right: string) =>
   c.primaryKey.map((k) => `${left}.${quoteIdent(k)} = ${right}.${quoteIdent(k)}`).join(' AND ');
+const keysAndVersion = (c: TableContract) =>
+  c.columns.filter((col) => c.primaryKey.includes(col.name) || col.name === c.version);
+const CHECKPOINT_COLUMNS = 'topic, partition, last_offset, epoch, owner, claimed_at, committed_at';
+/** The tombstones' unique key index: the tombstone table's name with `__tomb` made `__tkey`. */
+const tombstoneKeyIndex = (c: TableContract) => stateTableName(c, 'tombstone').replace(/__tomb$/, '__tkey');
 
 // PostgreSQL's table lock conflict matrix: what blocks ROW EXCLUSIVE (our DELETE/INSERT) and
 // what blocks ACCESS EXCLUSIVE (ALTER TABLE): every mode.
@@ -59,11 +71,42 @@ export class PostgresDialect implements Dialect {
     );
   }
 
-  createTombstoneTable(state: string, c: TableContract): string {
-    const keys = c.columns.filter((col) => c.primaryKey.includes(col.name));
-    const version = c.columns.find((col) => col.name === c.version);
-    const columns = [...keys, ...(version && !keys.includes(version) ? [version] : [])];
-    return `CREATE TABLE IF NOT EXISTS ${tombstone(state, c)} (${columns.map((col) => `${quoteIdent(col.name)} ${postgresType(col.type)}`).join(', ')})`;
+  /**
+   * The tombstone table: key and version of every remembered delete, and when it was recorded
+   * (for pruning after the retention). The merge deletes then inserts per key, so one row per
+   * key holds; a unique index on the key keeps the version guard's lookups indexed. Tables of
+   * older releases get the record time (now: each starts a full retention) and the index,
+   * after dropping duplicate keys but the highest version, which alone the guard consults.
+   */
+  prepareTombstoneTable(state: string, c: TableContract): string[] {
+    if (!c.version) return [];
+    const table = tombstone(state, c);
+    const columns = keysAndVersion(c).map((col) => `${quoteIdent(col.name)} ${postgresType(col.type)}`);
+    const recordedAt = `${quoteIdent(RECORDED_AT)} timestamptz NOT NULL DEFAULT now()`;
+    const index = quoteIdent(tombstoneKeyIndex(c));
+    const version = quoteIdent(c.version);
+    return [
+      `CREATE TABLE IF NOT EXISTS ${table} (${[...columns, recordedAt].join(', ')})`,
+      `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${recordedAt}`,
+      // A one-time filter: it scans only while the index does not exist yet.
+      `DELETE FROM ${table} a USING ${table} b WHERE ${keyMatch(c, 'a', 'b')} ` +
+        `AND (a.${version} < b.${version} OR (a.${version} IS NOT DISTINCT FROM b.${version} AND a.ctid < b.ctid)) ` +
+        `AND to_regclass('${quoteIdent(state)}.${index}') IS NULL`,
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${index} ON ${table} (${c.primaryKey.map(quoteIdent).join(', ')})`,
+    ];
+  }
+
+  stateTableExists(state: string, name: string): Query {
+    return {
+      text: 'SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2',
+      values: [state, name],
+    };
+  }
+
+  copyLegacyState(state: string, c: TableContract, kind: StateTableKind, legacyName: string): string {
+    const into = kind === 'checkpoint' ? checkpoint(state, c) : tombstone(state, c);
+    const columns = kind === 'checkpoint' ? CHECKPOINT_COLUMNS : columnList(keysAndVersion(c));
+    return `INSERT INTO ${into} (${columns}) SELECT ${columns} FROM ${qualify(state, legacyName)}`;
   }
 
   initCheckpoint(state: string, c: TableContract, topic: string, partition: number): Query {
@@ -83,11 +126,19 @@ export class PostgresDialect implements Dialect {
   }
 
   advanceCheckpoint(state: string, c: TableContract, cas: CheckpointAdvance): Query {
+    assertAdvances(c.name, cas);
     return {
       text:
         `UPDATE ${checkpoint(state, c)} SET last_offset = $3, committed_at = now() ` +
-        'WHERE topic = $1 AND partition = $2 AND epoch = $4 AND last_offset = $5',
+        'WHERE topic = $1 AND partition = $2 AND epoch = $4 AND last_offset = $5 AND last_offset < $3',
       values: [cas.topic, cas.partition, cas.nextOffset, cas.epoch, cas.previousOffset],
+    };
+  }
+
+  readClaim(state: string, c: TableContract, topic: string, partition: number): Query {
+    return {
+      text: `SELECT last_offset, epoch FROM ${checkpoint(state, c)} WHERE topic = $1 AND partition = $2`,
+      values: [topic, partition],
     };
   }
 
@@ -133,6 +184,14 @@ export class PostgresDialect implements Dialect {
     statements.push(`DELETE FROM ${target(c)} t USING ${stage} s WHERE ${keyMatch(c, 't', 's')}`);
     statements.push(`${insert} WHERE ${op} = 'u'`);
     return statements;
+  }
+
+  /** Uses the warehouse's clock, which also dated the tombstones: no skew with the sink's. */
+  pruneTombstones(state: string, c: TableContract, retentionMs: number): Query {
+    return {
+      text: `DELETE FROM ${tombstone(state, c)} WHERE ${quoteIdent(RECORDED_AT)} < now() - $1::float8 * interval '1 millisecond'`,
+      values: [retentionMs],
+    };
   }
 
   readTouchedTables(state: string, c: TableContract): string[] {

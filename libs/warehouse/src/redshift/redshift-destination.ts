@@ -3,7 +3,7 @@ import type { PoolClient, PoolConfig } from 'pg';
 import { PgProtocolDestination } from '../pg-protocol-destination';
 import { withPooledClient } from '../pg-session';
 import type { LaneClaim, StagedBatch } from '../destination.port';
-import { FencedError } from '../errors';
+import { RECORDED_AT } from '../dialect';
 import type { StagingLoader } from '../staging-loader';
 import { RedshiftDialect, type RedshiftDialectOptions } from './redshift-dialect';
 import { DuplicateCheckpointRows } from './redshift-errors';
@@ -39,6 +39,10 @@ export interface RedshiftDestinationOptions {
   emulateTableLevelConflicts?: boolean;
   /** Test-only fault point between the COPY and the merge. */
   afterCopy?: () => void;
+  /** How long deletes are remembered; default 7 days (see PgProtocolOptions). */
+  tombstoneRetentionMs?: number;
+  /** At most one tombstone prune per table per this interval; default 10 minutes. */
+  tombstonePruneIntervalMs?: number;
 }
 
 /**
@@ -97,38 +101,39 @@ export class RedshiftDestination extends PgProtocolDestination<RedshiftDialect> 
     });
   }
 
-  async applyBatch(batch: StagedBatch): Promise<void> {
-    const { contract } = batch;
+  /**
+   * Tombstone tables of older releases lack the record time: Redshift has no ADD COLUMN IF
+   * NOT EXISTS, so the columns are listed first, and the column is added on its own
+   * (autocommit). Undated tombstones are then dated now, so each starts a full retention.
+   */
+  override async prepareState(contract: TableContract): Promise<void> {
+    await super.prepareState(contract);
+    if (!contract.version) return;
     const { stateSchema } = this.options;
-    await this.inTransaction(async (client) => {
-      // Locking phase, under the short statement timeout.
-      if (this.options.lockTables) await client.query(this.dialect.lockTables(stateSchema, contract));
-      if (this.options.emulateTableLevelConflicts) {
-        for (const read of this.dialect.readTouchedTables(stateSchema, contract)) await client.query(read);
-      }
-      // The checkpoint compare-and-set comes first among the writes: a stale owner (older
-      // epoch, or a lane moved on) fails here, before loading anything, and rolls back.
-      const cas = this.dialect.advanceCheckpoint(
-        stateSchema,
-        contract,
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          epoch: batch.claim.epoch,
-          previousOffset: batch.claim.lastOffset,
-          nextOffset: batch.nextOffset,
-        },
-        new Date(),
-      );
-      const advanced = (await client.query(cas.text, cas.values)).rowCount ?? 0;
-      if (advanced === 0) throw new FencedError(contract.name, batch.partition, batch.claim.epoch);
-      if (advanced > 1) throw new DuplicateCheckpointRows(contract.name, batch.partition, advanced);
-
-      // Load phase, under the load timeout: the locks are held, COPY may take a while.
-      await client.query(this.dialect.statementTimeout(this.options.loadTimeoutMs));
-      await this.loadAndMerge(client, batch, this.options.loader, this.options.afterCopy);
-      await client.query(this.dialect.dropStagingTable());
+    const listed = this.dialect.listTombstoneColumns(stateSchema, contract);
+    const { rows } = await this.pool.query<{ column_name: string }>(listed.text, listed.values);
+    if (rows.some((r) => r.column_name === RECORDED_AT)) return;
+    await this.withClient(this.ddlTimeoutMs, async (client) => {
+      await client.query(this.dialect.addTombstoneRecordedAt(stateSchema, contract));
+      const dated = this.dialect.dateUndatedTombstones(stateSchema, contract, new Date());
+      await client.query(dated.text, dated.values);
     });
+  }
+
+  /** Locking phase, under the short statement timeout the transaction began with. */
+  protected async beginWrites(client: PoolClient, contract: TableContract): Promise<void> {
+    const { stateSchema } = this.options;
+    if (this.options.lockTables) await client.query(this.dialect.lockTables(stateSchema, contract));
+    if (this.options.emulateTableLevelConflicts) {
+      for (const read of this.dialect.readTouchedTables(stateSchema, contract)) await client.query(read);
+    }
+  }
+
+  /** Load phase, under the load timeout: the locks are held, COPY may take a while. */
+  protected async loadPhase(client: PoolClient, batch: StagedBatch): Promise<void> {
+    await client.query(this.dialect.statementTimeout(this.options.loadTimeoutMs));
+    await this.loadAndMerge(client, batch, this.options.loader, this.options.afterCopy);
+    await client.query(this.dialect.dropStagingTable());
   }
 
   private withClient<T>(timeoutMs: number, work: (client: PoolClient) => Promise<T>): Promise<T> {

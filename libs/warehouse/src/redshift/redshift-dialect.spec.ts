@@ -1,5 +1,6 @@
 import { parseConfig } from '@app/config';
 import { describe, expect, it } from 'vitest';
+import { CheckpointNotAdvancing } from '../errors';
 import { RedshiftDialect } from './redshift-dialect';
 
 const { tables } = parseConfig({
@@ -60,9 +61,11 @@ describe('RedshiftDialect golden SQL', () => {
     expect(compatible.createTargetTable(users)).toMatchInlineSnapshot(
       `"CREATE TABLE IF NOT EXISTS "app"."users" ("id" BIGINT NOT NULL, "email" VARCHAR(65535), "meta" VARCHAR(65535), "score" DOUBLE PRECISION, "active" BOOLEAN, "born" DATE, "seen" TIMESTAMP, PRIMARY KEY ("id"))"`,
     );
-    expect(compatible.createTombstoneTable('tablelane', sales)).toMatchInlineSnapshot(
-      `"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__tomb" ("salesid" BIGINT, "listid" INTEGER, "ver" BIGINT)"`,
-    );
+    expect(compatible.prepareTombstoneTable('tablelane', sales)).toMatchInlineSnapshot(`
+      [
+        "CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__tomb" ("salesid" BIGINT, "listid" INTEGER, "ver" BIGINT, "recorded_at" TIMESTAMPTZ)",
+      ]
+    `);
     expect(compatible.createStagingTable(users)).toMatchInlineSnapshot(
       `"CREATE TEMP TABLE "tablelane_stage" ("id" BIGINT, "email" VARCHAR(65535), "meta" VARCHAR(65535), "score" DOUBLE PRECISION, "active" BOOLEAN, "born" DATE, "seen" TIMESTAMP, "__tl_op" CHAR(1) NOT NULL)"`,
     );
@@ -93,9 +96,11 @@ describe('RedshiftDialect golden SQL', () => {
     expect(redshift.createCheckpointTable('tablelane', sales)).toMatchInlineSnapshot(
       `"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__ckpt" ("topic" VARCHAR(249) NOT NULL, "partition" INTEGER NOT NULL, "last_offset" BIGINT NOT NULL, "epoch" BIGINT NOT NULL, "owner" VARCHAR(256), "claimed_at" TIMESTAMPTZ, "committed_at" TIMESTAMPTZ, PRIMARY KEY ("topic", "partition"))"`,
     );
-    expect(redshift.createTombstoneTable('tablelane', sales)).toMatchInlineSnapshot(
-      `"CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__tomb" ("salesid" BIGINT, "listid" INTEGER, "ver" BIGINT) DISTKEY ("salesid") SORTKEY ("salesid", "listid")"`,
-    );
+    expect(redshift.prepareTombstoneTable('tablelane', sales)).toMatchInlineSnapshot(`
+      [
+        "CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__tomb" ("salesid" BIGINT, "listid" INTEGER, "ver" BIGINT, "recorded_at" TIMESTAMPTZ) DISTKEY ("salesid") SORTKEY ("salesid", "listid")",
+      ]
+    `);
   });
 
   it('claims checkpoints without ON CONFLICT or RETURNING, timestamps as parameters', () => {
@@ -144,7 +149,7 @@ describe('RedshiftDialect golden SQL', () => {
       ),
     ).toMatchInlineSnapshot(`
       {
-        "text": "UPDATE "tablelane"."public__sales__ckpt" SET "last_offset" = $3, "committed_at" = $6 WHERE "topic" = $1 AND "partition" = $2 AND "epoch" = $4 AND "last_offset" = $5",
+        "text": "UPDATE "tablelane"."public__sales__ckpt" SET "last_offset" = $3, "committed_at" = $6 WHERE "topic" = $1 AND "partition" = $2 AND "epoch" = $4 AND "last_offset" = $5 AND "last_offset" < $3",
         "values": [
           "tablelane.changes",
           3,
@@ -157,6 +162,67 @@ describe('RedshiftDialect golden SQL', () => {
     `);
     expect(redshift.readCheckpoints('tablelane', sales)).toMatchInlineSnapshot(
       `"SELECT "topic", "partition", "last_offset", "epoch", "owner", "claimed_at", "committed_at" FROM "tablelane"."public__sales__ckpt" ORDER BY "topic", "partition""`,
+    );
+  });
+
+  it('refuses to build a compare-and-set that would not move the checkpoint forward', () => {
+    const cas = { topic: 'tablelane.changes', partition: 3, epoch: 4, previousOffset: 180 };
+    expect(() => redshift.advanceCheckpoint('tablelane', sales, { ...cas, nextOffset: 180 }, at)).toThrow(
+      CheckpointNotAdvancing,
+    );
+  });
+
+  it('prunes tombstones by the sink clock that dated them, and dates those of older releases', () => {
+    expect(redshift.pruneTombstones('tablelane', sales, 604_800_000, at)).toMatchInlineSnapshot(`
+      {
+        "text": "DELETE FROM "tablelane"."public__sales__tomb" WHERE "recorded_at" < $1",
+        "values": [
+          2026-11-14T09:00:00.000Z,
+        ],
+      }
+    `);
+    expect(redshift.listTombstoneColumns('tablelane', sales)).toMatchInlineSnapshot(`
+      {
+        "text": "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
+        "values": [
+          "tablelane",
+          "public__sales__tomb",
+        ],
+      }
+    `);
+    expect(redshift.addTombstoneRecordedAt('tablelane', sales)).toMatchInlineSnapshot(
+      `"ALTER TABLE "tablelane"."public__sales__tomb" ADD COLUMN "recorded_at" TIMESTAMPTZ"`,
+    );
+    expect(redshift.dateUndatedTombstones('tablelane', sales, at)).toMatchInlineSnapshot(`
+      {
+        "text": "UPDATE "tablelane"."public__sales__tomb" SET "recorded_at" = $1 WHERE "recorded_at" IS NULL",
+        "values": [
+          2026-11-21T09:00:00.000Z,
+        ],
+      }
+    `);
+  });
+
+  it('copies a legacy-named state table into its current name', () => {
+    const [ambiguous] = parseConfig({
+      tables: [
+        {
+          name: 'sales__eu.orders',
+          columns: { id: 'bigint', ver: 'bigint' },
+          primaryKey: ['id'],
+          version: 'ver',
+        },
+      ],
+    }).tables as [(typeof tables)[0]];
+    expect(
+      redshift.copyLegacyState('tablelane', ambiguous, 'checkpoint', 'sales__eu__orders__ckpt'),
+    ).toMatchInlineSnapshot(
+      `"INSERT INTO "tablelane"."sales__eu__orders___080d04b98e42__ckpt" ("topic", "partition", "last_offset", "epoch", "owner", "claimed_at", "committed_at") SELECT "topic", "partition", "last_offset", "epoch", "owner", "claimed_at", "committed_at" FROM "tablelane"."sales__eu__orders__ckpt""`,
+    );
+    expect(
+      redshift.copyLegacyState('tablelane', ambiguous, 'tombstone', 'sales__eu__orders__tomb'),
+    ).toMatchInlineSnapshot(
+      `"INSERT INTO "tablelane"."sales__eu__orders___080d04b98e42__tomb" ("id", "ver") SELECT "id", "ver" FROM "tablelane"."sales__eu__orders__tomb""`,
     );
   });
 
@@ -190,14 +256,14 @@ describe('RedshiftDialect golden SQL', () => {
   });
 
   it('merges a versioned table with delete-then-insert, a version guard and tombstones', () => {
-    expect(redshift.mergeStatements('tablelane', sales)).toMatchInlineSnapshot(`
+    expect(redshift.mergeStatements('tablelane', sales, at)).toMatchInlineSnapshot(`
       [
         "DELETE FROM "tablelane_stage" USING "public"."sales" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" AND "sales"."ver" > "tablelane_stage"."ver"",
         "DELETE FROM "tablelane_stage" USING "tablelane"."public__sales__tomb" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid" AND "public__sales__tomb"."ver" > "tablelane_stage"."ver"",
         "DELETE FROM "public"."sales" USING "tablelane_stage" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid"",
         "INSERT INTO "public"."sales" ("salesid", "listid", "qty", "price", "note", "sold", "ver") SELECT "salesid", "listid", "qty", "price", "note", "sold", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'u'",
         "DELETE FROM "tablelane"."public__sales__tomb" USING "tablelane_stage" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid"",
-        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver") SELECT "salesid", "listid", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver", "recorded_at") SELECT "salesid", "listid", "ver", CAST('2026-11-21 09:00:00.000+00' AS TIMESTAMPTZ) FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
       ]
     `);
   });
@@ -217,13 +283,13 @@ describe('RedshiftDialect golden SQL', () => {
   });
 
   it('merges with MERGE when asked: deletes first, then one WHEN MATCHED action', () => {
-    expect(merging.mergeStatements('tablelane', sales)).toMatchInlineSnapshot(`
+    expect(merging.mergeStatements('tablelane', sales, at)).toMatchInlineSnapshot(`
       [
         "DELETE FROM "tablelane_stage" USING "public"."sales" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" AND "sales"."ver" > "tablelane_stage"."ver"",
         "DELETE FROM "tablelane_stage" USING "tablelane"."public__sales__tomb" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid" AND "public__sales__tomb"."ver" > "tablelane_stage"."ver"",
         "DELETE FROM "public"."sales" USING "tablelane_stage" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" AND "tablelane_stage"."__tl_op" = 'd'",
         "DELETE FROM "tablelane"."public__sales__tomb" USING "tablelane_stage" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid"",
-        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver") SELECT "salesid", "listid", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver", "recorded_at") SELECT "salesid", "listid", "ver", CAST('2026-11-21 09:00:00.000+00' AS TIMESTAMPTZ) FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
         "DELETE FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
         "MERGE INTO "public"."sales" USING "tablelane_stage" ON "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" WHEN MATCHED THEN UPDATE SET "qty" = "tablelane_stage"."qty", "price" = "tablelane_stage"."price", "note" = "tablelane_stage"."note", "sold" = "tablelane_stage"."sold", "ver" = "tablelane_stage"."ver" WHEN NOT MATCHED THEN INSERT ("salesid", "listid", "qty", "price", "note", "sold", "ver") VALUES ("tablelane_stage"."salesid", "tablelane_stage"."listid", "tablelane_stage"."qty", "tablelane_stage"."price", "tablelane_stage"."note", "tablelane_stage"."sold", "tablelane_stage"."ver")",
       ]

@@ -1,9 +1,16 @@
 import type { ColumnContract, TableContract } from '@app/config';
-import { STAGING_TABLE, type CheckpointAdvance, type Dialect, type Query } from '../dialect';
+import {
+  assertAdvances,
+  RECORDED_AT,
+  STAGING_TABLE,
+  type CheckpointAdvance,
+  type Dialect,
+  type Query,
+} from '../dialect';
 import { PostgresDialect } from '../postgres/postgres-dialect';
 import { qualify, quoteIdent } from '../quote';
 import { OP_COLUMN } from '../staged-row';
-import { stateTableName } from '../state-tables';
+import { stateTableName, type StateTableKind } from '../state-tables';
 import { copyFromS3, LAST_COPY_COUNT, type CopyStatement, type RedshiftCopyOptions } from './redshift-copy';
 import { redshiftStagingType, redshiftType, type RedshiftCompatibility } from './redshift-types';
 
@@ -92,9 +99,55 @@ export class RedshiftDialect implements Dialect {
     );
   }
 
-  createTombstoneTable(state: string, c: TableContract): string {
-    const columns = keysAndVersion(c).map((col) => `${quoteIdent(col.name)} ${this.type(col)}`);
-    return `CREATE TABLE IF NOT EXISTS ${tombstone(state, c)} (${columns.join(', ')})${this.keyAttributes(c, true)}`;
+  /**
+   * Redshift has no indexes: the tombstones are distributed and sorted on the key (like the
+   * target), so the version guard's join runs slice-local on sorted blocks. The record time
+   * has no default (now() is leader-node only): the merge writes it. Tables of older releases
+   * get the column from the destination (addTombstoneRecordedAt: no ADD COLUMN IF NOT EXISTS).
+   */
+  prepareTombstoneTable(state: string, c: TableContract): string[] {
+    if (!c.version) return [];
+    const columns = [
+      ...keysAndVersion(c).map((col) => `${quoteIdent(col.name)} ${this.type(col)}`),
+      `${quoteIdent(RECORDED_AT)} TIMESTAMPTZ`,
+    ];
+    return [
+      `CREATE TABLE IF NOT EXISTS ${tombstone(state, c)} (${columns.join(', ')})${this.keyAttributes(c, true)}`,
+    ];
+  }
+
+  /** The tombstone table's columns, to tell whether an older release created it without the record time. */
+  listTombstoneColumns(state: string, c: TableContract): Query {
+    return {
+      text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+      values: [state, stateTableName(c, 'tombstone')],
+    };
+  }
+
+  addTombstoneRecordedAt(state: string, c: TableContract): string {
+    return `ALTER TABLE ${tombstone(state, c)} ADD COLUMN ${quoteIdent(RECORDED_AT)} TIMESTAMPTZ`;
+  }
+
+  /** Dates the tombstones an older release left undated: each then starts a full retention. */
+  dateUndatedTombstones(state: string, c: TableContract, at: Date = new Date()): Query {
+    return {
+      text: `UPDATE ${tombstone(state, c)} SET ${quoteIdent(RECORDED_AT)} = $1 WHERE ${quoteIdent(RECORDED_AT)} IS NULL`,
+      values: [at],
+    };
+  }
+
+  stateTableExists(state: string, name: string): Query {
+    return {
+      text: 'SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2',
+      values: [state, name],
+    };
+  }
+
+  copyLegacyState(state: string, c: TableContract, kind: StateTableKind, legacyName: string): string {
+    const into = kind === 'checkpoint' ? checkpoint(state, c) : tombstone(state, c);
+    const columns =
+      kind === 'checkpoint' ? CHECKPOINT_COLUMNS.map(quoteIdent).join(', ') : names(keysAndVersion(c));
+    return `INSERT INTO ${into} (${columns}) SELECT ${columns} FROM ${qualify(state, legacyName)}`;
   }
 
   /**
@@ -137,10 +190,11 @@ export class RedshiftDialect implements Dialect {
   }
 
   advanceCheckpoint(state: string, c: TableContract, cas: CheckpointAdvance, at: Date = new Date()): Query {
+    assertAdvances(c.name, cas);
     return {
       text:
         `UPDATE ${checkpoint(state, c)} SET ${LAST_OFFSET} = $3, ${COMMITTED_AT} = $6 ` +
-        `WHERE ${TOPIC} = $1 AND ${PARTITION} = $2 AND ${EPOCH} = $4 AND ${LAST_OFFSET} = $5`,
+        `WHERE ${TOPIC} = $1 AND ${PARTITION} = $2 AND ${EPOCH} = $4 AND ${LAST_OFFSET} = $5 AND ${LAST_OFFSET} < $3`,
       values: [cas.topic, cas.partition, cas.nextOffset, cas.epoch, cas.previousOffset, at],
     };
   }
@@ -177,9 +231,10 @@ export class RedshiftDialect implements Dialect {
 
   /**
    * Folds the staging table into the target. Redshift allows no alias on the table a DELETE
-   * deletes from, so every column is qualified by its table's own name.
+   * deletes from, so every column is qualified by its table's own name. `at` dates the
+   * tombstones written (now() is leader-node only, so it travels as a literal).
    */
-  mergeStatements(state: string, c: TableContract): string[] {
+  mergeStatements(state: string, c: TableContract, at: Date = new Date()): string[] {
     assertNotStagingName(c);
     const t = quoteIdent(c.table);
     const insert = (where: string) =>
@@ -199,7 +254,7 @@ export class RedshiftDialect implements Dialect {
       statements.push(
         `DELETE FROM ${target(c)} USING ${stage} WHERE ${keyMatch(c, t)} AND ${stage}.${op} = 'd'`,
       );
-      statements.push(...this.tombstoneStatements(state, c));
+      statements.push(...this.tombstoneStatements(state, c, at));
       // MERGE allows one WHEN MATCHED action: deletes went above, so only upserts stay staged.
       statements.push(`DELETE FROM ${stage} WHERE ${op} = 'd'`);
       const nonKeys = c.columns.filter((col) => !c.primaryKey.includes(col.name));
@@ -213,7 +268,7 @@ export class RedshiftDialect implements Dialect {
     }
     statements.push(`DELETE FROM ${target(c)} USING ${stage} WHERE ${keyMatch(c, t)}`);
     statements.push(insert(` WHERE ${op} = 'u'`));
-    statements.push(...this.tombstoneStatements(state, c));
+    statements.push(...this.tombstoneStatements(state, c, at));
     return statements;
   }
 
@@ -229,6 +284,14 @@ export class RedshiftDialect implements Dialect {
   /** LOCK of the checkpoint table alone, for claims: they touch nothing else. */
   lockCheckpointTable(state: string, c: TableContract): string {
     return `LOCK TABLE ${checkpoint(state, c)}`;
+  }
+
+  /** The cutoff comes from the sink's clock, which also dated the tombstones (the merge writes `at`). */
+  pruneTombstones(state: string, c: TableContract, retentionMs: number, at: Date = new Date()): Query {
+    return {
+      text: `DELETE FROM ${tombstone(state, c)} WHERE ${quoteIdent(RECORDED_AT)} < $1`,
+      values: [new Date(at.getTime() - retentionMs)],
+    };
   }
 
   readTouchedTables(state: string, c: TableContract): string[] {
@@ -286,13 +349,14 @@ export class RedshiftDialect implements Dialect {
     return this.statementTimeout(ms);
   }
 
-  private tombstoneStatements(state: string, c: TableContract): string[] {
+  private tombstoneStatements(state: string, c: TableContract, at: Date): string[] {
     if (!c.version) return [];
     const b = quoteIdent(stateTableName(c, 'tombstone'));
     const columns = names(keysAndVersion(c));
     return [
       `DELETE FROM ${tombstone(state, c)} USING ${stage} WHERE ${keyMatch(c, b)}`,
-      `INSERT INTO ${tombstone(state, c)} (${columns}) SELECT ${columns} FROM ${stage} WHERE ${op} = 'd'`,
+      `INSERT INTO ${tombstone(state, c)} (${columns}, ${quoteIdent(RECORDED_AT)}) ` +
+        `SELECT ${columns}, ${timestampLiteral(at)} FROM ${stage} WHERE ${op} = 'd'`,
     ];
   }
 
@@ -336,6 +400,12 @@ const touchedTables = (state: string, c: TableContract) => [
   checkpoint(state, c),
   ...(c.version ? [tombstone(state, c)] : []),
 ];
+
+/** A Date as a TIMESTAMPTZ literal; its text is digits and separators only, never user data. */
+function timestampLiteral(at: Date): string {
+  if (Number.isNaN(at.getTime())) throw new Error('refusing an invalid date as a timestamp literal');
+  return `CAST('${at.toISOString().replace('T', ' ').replace('Z', '+00')}' AS TIMESTAMPTZ)`;
+}
 
 function assertNotStagingName(c: TableContract): void {
   // Columns are qualified by bare table names: a target named like the staging table would be ambiguous.
