@@ -72,6 +72,7 @@ export async function runCeiling(
           change: parseChangeJson(config, value),
           bytes: value.length,
           receivedAt: 0,
+          raw: { key: null, value: null },
         }));
         const planned = cut(contract, changes, batchChanges(contract.table));
         batches.push(planned.length);

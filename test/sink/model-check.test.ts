@@ -50,7 +50,9 @@ describe('sink model check', () => {
     await admin.disconnect();
 
     expect(await diffWarehouse(pool, workload)).toEqual([]);
-    expect(sinks.map((s) => s.output()).join('')).toContain('memory limit reached; pausing consumption');
+    expect(sinks.map((s) => s.output()).join('')).toContain(
+      'lane holds its share of the memory limit; pausing its partition',
+    );
 
     const dead = await readAll(kafka, dlq, workload.poison);
     expect(dead).toHaveLength(workload.poison);

@@ -144,6 +144,7 @@ describe('value round-trip through S3 staging and COPY', () => {
         change: validateChange(config, { table: contract.name, op: 'upsert', row }),
         bytes: 1,
         receivedAt: 0,
+        raw: { key: null, value: null },
       }));
       const reduced = reduceBatch(contract, changes);
       const staged = await new BatchStager(staging === 's3' ? store : undefined, `it/${schema}`).stage(

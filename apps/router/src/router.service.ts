@@ -2,6 +2,7 @@ import { loadConfigFile, runtimeSettings } from '@app/config';
 import { ingestValueSubject, loadTransforms } from '@app/contracts';
 import { AvroChangeCodec, createKafka, TransactionalPipeline, type PipelineOutput } from '@app/kafka';
 import type { Logger } from '@app/observability';
+import { valueRulesFor } from '@app/warehouse';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { Admin } from 'kafkajs';
 import { planLanes, type LaneBaseline } from './lanes/lane-baseline';
@@ -75,6 +76,7 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
     const ctx: RouteContext = {
       config,
       transforms,
+      rules: valueRulesFor(config.warehouse.kind),
       topics,
       lanes: plan.lanes,
       dlqPartitions: dlqPartitions!,

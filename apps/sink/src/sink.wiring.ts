@@ -18,6 +18,13 @@ import { BatchStager, type StagingFormat } from './flush/batch-stager';
 import { hitFaultPoint } from './flush/fault-points';
 import { SinkMetrics } from './metrics/sink-metrics';
 
+/**
+ * The broker's smallest allowed session (group.min.session.timeout.ms defaults to 6 s) would
+ * re-own lanes fastest but turns every GC pause or CPU-starved second into a rebalance; 10 s,
+ * with a heartbeat every second, re-owns a dead sink's lanes within about 10-15 s.
+ */
+const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+
 export interface BuiltSink {
   runner: SinkRunner;
   metrics: SinkMetrics;
@@ -48,7 +55,8 @@ export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env):
     groupId: env.TABLELANE_SINK_GROUP ?? 'tablelane-sink',
     ownerId: `${hostname()}:${process.pid}`,
     concurrency,
-    sessionTimeoutMs: Number(env.TABLELANE_SINK_SESSION_TIMEOUT_MS ?? 30_000),
+    // A killed sink's lanes wait this long for a new owner; see docs/operations.md for the trade-off.
+    sessionTimeoutMs: Number(env.TABLELANE_SINK_SESSION_TIMEOUT_MS ?? DEFAULT_SESSION_TIMEOUT_MS),
   });
   return { runner, metrics, config, destination, store };
 }

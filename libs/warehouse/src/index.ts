@@ -20,3 +20,4 @@ export * from './redshift/redshift-staging';
 export * from './redshift/redshift-types';
 export * from './redshift/redshift-value-rules';
 export * from './aurora/aurora-s3-import';
+export * from './value-rules';

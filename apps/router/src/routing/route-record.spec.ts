@@ -1,5 +1,6 @@
 import { parseConfig } from '@app/config';
-import { DLQ_HEADERS, parseTransforms } from '@app/contracts';
+import { DEFAULT_VALUE_RULES, DLQ_HEADERS, parseTransforms } from '@app/contracts';
+import { valueRulesFor } from '@app/warehouse';
 import { ChangeRejected } from '@app/contracts';
 import type { PipelineRecord } from '@app/kafka';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,7 @@ const config = parseConfig(raw);
 const ctx: RouteContext = {
   config,
   transforms: parseTransforms(raw, config),
+  rules: DEFAULT_VALUE_RULES,
   topics: config.topics,
   lanes: new Map([
     ['public.sales', 3],
@@ -96,5 +98,17 @@ describe('routeRecord', () => {
         )
       ).kind,
     ).toBe('filtered');
+  });
+
+  it("validates with the configured warehouse's rules: Redshift counts varchar in bytes", async () => {
+    const narrow = parseConfig({
+      tables: [{ name: 'public.notes', columns: { id: 'bigint', note: 'varchar(3)' }, primaryKey: ['id'] }],
+    });
+    const value = record('{"table":"public.notes","op":"upsert","row":{"id":1,"note":"ééé"}}');
+    const onPostgres = { ...ctx, config: narrow, lanes: new Map([['public.notes', 0]]) };
+    const onRedshift = { ...onPostgres, rules: valueRulesFor('redshift') };
+    expect((await routeRecord(onPostgres, value, noAvro)).kind).toBe('change');
+    const refused = await routeRecord(onRedshift, value, noAvro);
+    expect(refused.kind === 'dead' && refused.error.message).toContain('bytes');
   });
 });

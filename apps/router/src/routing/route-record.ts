@@ -1,5 +1,11 @@
 import type { TablelaneConfig, TopicSettings } from '@app/config';
-import { ChangeRejected, DLQ_HEADERS, prepareChange, type TransformsByTable } from '@app/contracts';
+import {
+  ChangeRejected,
+  DLQ_HEADERS,
+  prepareChange,
+  type TransformsByTable,
+  type WarehouseValueRules,
+} from '@app/contracts';
 import type { PipelineOutput, PipelineRecord } from '@app/kafka';
 import { decodeIngestValue, type AvroDecoder } from './decode-ingest';
 
@@ -9,6 +15,8 @@ const MAX_MESSAGE_HEADER = 1000;
 export interface RouteContext {
   config: TablelaneConfig;
   transforms: TransformsByTable;
+  /** What the configured warehouse loads as sent. */
+  rules: WarehouseValueRules;
   topics: TopicSettings;
   /** Lane of every declared table, from the lane baseline. */
   lanes: ReadonlyMap<string, number>;
@@ -41,7 +49,7 @@ export async function routeRecord(
 
 /** The decision for a decoded record. Pure: no I/O. Throws ChangeRejected for bad data. */
 export function routeDecoded(ctx: RouteContext, decoded: unknown): RouteResult {
-  const prepared = prepareChange(ctx.config, decoded, ctx.transforms);
+  const prepared = prepareChange(ctx.config, decoded, ctx.transforms, ctx.rules);
   if (prepared.kind === 'filtered') return prepared;
   const { event } = prepared;
   // A table's lane comes from the baseline, never a partitioner: the key (the table name)

@@ -4,7 +4,12 @@
  * probability; "after-stage=stop" makes it SIGSTOP itself there once (a frozen, soon stale
  * owner that wakes up on SIGCONT). Unset, as always in production, a fault point does nothing.
  */
-export type FaultPoint = 'after-stage' | 'after-copy' | 'after-commit';
+export type FaultPoint =
+  | 'after-stage'
+  | 'after-copy'
+  | 'after-commit'
+  /** A lane meets a table after its first: past the ownership check, before the claim. */
+  | 'before-claim';
 
 const configured = new Map(
   (process.env.TABLELANE_FAULTS ?? '')

@@ -8,4 +8,6 @@ export interface BufferedChange {
   bytes: number;
   /** When the sink received it (epoch ms), for the age threshold. */
   receivedAt: number;
+  /** The record as received, so a change the warehouse refuses is dead-lettered byte for byte. */
+  raw: { key: Buffer | null; value: Buffer | null };
 }

@@ -1,51 +1,70 @@
 import { parseConfig } from '@app/config';
 import { describe, expect, it } from 'vitest';
+import type { BufferedChange } from './buffered-change';
 import { Lane } from './lane';
+import { TableLane } from './table-lane';
 
-const [contract] = parseConfig({
+const [a, b] = parseConfig({
   tables: [
-    { name: 'public.t', columns: { id: 'bigint' }, primaryKey: ['id'], flush: { maxRows: 2, maxAgeMs: 500 } },
+    { name: 'public.a', columns: { id: 'bigint' }, primaryKey: ['id'] },
+    { name: 'public.b', columns: { id: 'bigint' }, primaryKey: ['id'] },
   ],
 }).tables;
-const change = { table: 'public.t', op: 'upsert' as const, values: { id: '1' } };
+const at = (offset: number): BufferedChange => ({
+  offset,
+  change: { table: 'public.a', op: 'upsert', values: { id: String(offset) } },
+  bytes: 10,
+  receivedAt: 0,
+  raw: { key: null, value: null },
+});
 
-describe('Lane', () => {
-  it('is due when a table reaches its row or age threshold', () => {
-    const lane = new Lane('changes', 0, 1);
-    lane.tables.set('public.t', {
-      contract: contract!,
-      claim: { lastOffset: -1, epoch: 1 },
-      buffer: [{ offset: 0, change, bytes: 10, receivedAt: 1000 }],
-      bytes: 10,
-    });
-    lane.advance(0, 1000);
-    expect(lane.isDue(1200)).toBe(false);
-    expect(lane.isDue(1500)).toBe(true);
-    lane.tables.get('public.t')!.buffer.push({ offset: 1, change, bytes: 10, receivedAt: 1200 });
-    expect(lane.isDue(1201)).toBe(true);
+function laneWith(...tables: TableLane[]): Lane {
+  const lane = new Lane('changes', 0, 1, 0);
+  for (const table of tables) lane.tables.set(table.contract.name, table);
+  return lane;
+}
+
+describe('Lane.commitFloor', () => {
+  it('is the lowest offset any table still waits for, so a failing table holds back only the Kafka commit', () => {
+    const tableA = new TableLane(a!, { lastOffset: -1, epoch: 1 });
+    const tableB = new TableLane(b!, { lastOffset: -1, epoch: 1 });
+    const lane = laneWith(tableA, tableB);
+    tableA.add(at(3));
+    tableB.add(at(5));
+    lane.advance(9);
+    expect(lane.commitFloor()).toBe(3);
+    tableA.take();
+    expect(lane.commitFloor()).toBe(3); // in flight is not durable yet
+    tableA.committed(9);
+    expect(lane.commitFloor()).toBe(5);
+    tableB.take();
+    tableB.failed('55P03', 'lock timeout', 1000);
+    expect(lane.commitFloor()).toBe(5);
+    tableB.take();
+    tableB.committed(9);
+    expect(lane.commitFloor()).toBe(10);
   });
 
-  it('commits offsets taken in without changes (transaction markers, skips) once idle, and never before anything was taken', () => {
-    const lane = new Lane('changes', 0, 1);
-    expect(lane.hasUncommittedProgress).toBe(false);
-    expect(lane.isDue(10_000)).toBe(false);
+  it('commits offsets taken in without changes (markers, skips) once idle, and never before anything was taken', () => {
+    const lane = laneWith();
+    expect(lane.commitDue(10_000)).toBe(false);
     lane.advance(41, 5000);
-    expect(lane.isDue(5500)).toBe(false);
-    expect(lane.isDue(6000)).toBe(true);
-    lane.committedOffset = 42;
-    expect(lane.isDue(7000)).toBe(false);
+    expect(lane.commitDue(5500)).toBe(false);
+    expect(lane.commitDue(6000)).toBe(true);
+    lane.committed(42, 6000);
+    expect(lane.commitDue(7000)).toBe(false);
+    expect(lane.progressAt).toBe(6000);
   });
 
-  it('drains every buffered table at once', () => {
-    const lane = new Lane('changes', 0, 1);
-    lane.tables.set('public.t', {
-      contract: contract!,
-      claim: { lastOffset: -1, epoch: 1 },
-      buffer: [{ offset: 0, change, bytes: 10, receivedAt: 0 }],
-      bytes: 10,
+  it('runs commits one after another', async () => {
+    const lane = laneWith();
+    const order: string[] = [];
+    const slow = lane.serializeCommit(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      order.push('first');
     });
-    expect(lane.drain().map((d) => d.changes.length)).toEqual([1]);
-    expect(lane.bufferedRows).toBe(0);
-    expect(lane.drain()).toEqual([]);
+    const fast = lane.serializeCommit(async () => void order.push('second'));
+    await Promise.all([slow, fast]);
+    expect(order).toEqual(['first', 'second']);
   });
 });

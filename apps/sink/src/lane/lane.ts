@@ -1,55 +1,43 @@
-import type { TableContract } from '@app/config';
-import type { LaneClaim } from '@app/warehouse';
-import type { BufferedChange } from './buffered-change';
+import type { TableLane } from './table-lane';
 
 const IDLE_COMMIT_MS = 1000;
 const RATE_WINDOW_MS = 10_000;
 
-export interface TableLane {
-  contract: TableContract;
-  claim: LaneClaim;
-  buffer: BufferedChange[];
-  bytes: number;
-  /** Changes taken out by a flush still in progress (kept visible for seconds-behind). */
-  inFlight?: BufferedChange[];
-}
-
-/** Event time (or receive time) of a table's oldest change not yet in the warehouse. */
-export function oldestPending(table: TableLane): number | undefined {
-  const first = table.inFlight?.[0] ?? table.buffer[0];
-  return first ? Math.min(first.change.ts ?? first.receivedAt, first.receivedAt) : undefined;
-}
-
 /**
  * One partition of the changes topic as this sink owns it, for one consumer-group generation.
- * It holds a buffer and a checkpoint claim per table seen on the partition. Work on a lane
- * is serialized (see `exclusive`), so a flush never races another flush of the same lane.
+ * Each table seen on it is a TableLane with its own buffer and checkpoint, so tables progress
+ * independently; the lane only decides how far the Kafka offset may be committed.
  */
 export class Lane {
   readonly tables = new Map<string, TableLane>();
   /** Highest offset taken from Kafka into this lane (buffered, skipped, dead-lettered, or a transaction marker). */
   lastOffset = -1;
   /** When lastOffset last moved. */
-  progressAt = 0;
+  takenAt = 0;
+  /** Next offset committed to Kafka for this partition in this generation (-1: none yet). */
+  committedOffset = -1;
+  /** When the committed offset last moved, or the lane was assigned. */
+  progressAt: number;
+  lastCommitAt: number | null = null;
   /** Changes sent to the dead-letter topic from this lane. */
   deadLetters = 0;
   /** Messages on the partition past the group's committed offset (refreshed by the lag probe). */
   lagMessages = 0;
-  /** Rows merged per flush, with their commit time, for a recent rows/s figure. */
+  /** Consumption of the partition is paused because the lane holds its share of memory. */
+  paused = false;
+  /** The lane was stopped for this generation (lock policy `fail`); the reason. */
+  stopped: string | null = null;
   private readonly merges: { at: number; rows: number }[] = [];
-  /** Next offset committed to Kafka for this partition. */
-  committedOffset = -1;
-  fenced = false;
-  /** A flush is queued or running; the age timer does not queue another. */
-  flushing = false;
-  lastCommitAt: string | null = null;
-  private tail: Promise<unknown> = Promise.resolve();
+  private commitTail: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly topic: string,
     readonly partition: number,
     readonly generation: number,
-  ) {}
+    now = Date.now(),
+  ) {
+    this.progressAt = now;
+  }
 
   get bufferedBytes(): number {
     let total = 0;
@@ -59,8 +47,45 @@ export class Lane {
 
   get bufferedRows(): number {
     let total = 0;
-    for (const table of this.tables.values()) total += table.buffer.length;
+    for (const table of this.tables.values()) total += table.bufferedRows;
     return total;
+  }
+
+  /** Records that offsets up to `offset` were taken in. */
+  advance(offset: number, now = Date.now()): void {
+    if (offset <= this.lastOffset) return;
+    this.lastOffset = offset;
+    this.takenAt = now;
+  }
+
+  /**
+   * The next offset Kafka may record for this partition: the lowest lane offset not yet durable
+   * for any of its tables (in the warehouse, skipped by a checkpoint, or in the dead-letter
+   * topic). A crash re-reads from there, and each table's checkpoint skips what it already has.
+   */
+  commitFloor(): number {
+    let floor = this.lastOffset + 1;
+    for (const table of this.tables.values()) {
+      const pending = table.pendingFrom;
+      if (pending !== undefined && pending < floor) floor = pending;
+    }
+    return floor;
+  }
+
+  /** Whether the floor is past the last commit: after a flush, or once idle (markers, skips). */
+  commitDue(now: number): boolean {
+    if (this.lastOffset < 0) return false;
+    const floor = this.commitFloor();
+    if (floor <= this.committedOffset) return false;
+    return this.bufferedRows > 0 || now - this.takenAt >= IDLE_COMMIT_MS;
+  }
+
+  /** Records a Kafka commit. */
+  committed(offset: number, now = Date.now()): void {
+    if (offset <= this.committedOffset) return;
+    this.committedOffset = offset;
+    this.progressAt = now;
+    this.lastCommitAt = now;
   }
 
   recordMerge(rows: number, at = Date.now()): void {
@@ -75,75 +100,22 @@ export class Lane {
   }
 
   /**
-   * Seconds behind: age of the oldest unflushed change, by its event time when the producer
-   * set one (so time spent upstream counts), else by when the sink received it.
+   * Seconds behind: age of the oldest change not yet in the warehouse, by its event time when
+   * the producer set one (so time spent upstream counts), else by when the sink received it.
    */
   oldestAgeSeconds(now = Date.now()): number {
     let oldest: number | undefined;
     for (const table of this.tables.values()) {
-      const since = oldestPending(table);
+      const since = table.oldestPendingAt;
       if (since !== undefined && (oldest === undefined || since < oldest)) oldest = since;
     }
     return oldest === undefined ? 0 : Math.max(0, now - oldest) / 1000;
   }
 
-  /** Receive time of the oldest buffered change, or undefined when nothing waits. */
-  get oldestReceivedAt(): number | undefined {
-    let oldest: number | undefined;
-    for (const table of this.tables.values()) {
-      const first = table.buffer[0];
-      if (first && (oldest === undefined || first.receivedAt < oldest)) oldest = first.receivedAt;
-    }
-    return oldest;
-  }
-
-  /** Records that offsets up to `offset` were taken in. */
-  advance(offset: number, now = Date.now()): void {
-    if (offset <= this.lastOffset) return;
-    this.lastOffset = offset;
-    this.progressAt = now;
-  }
-
-  /**
-   * Whether any table's flush policy says the lane must flush now; or, with nothing buffered,
-   * whether offsets taken in a while ago (skips, dead letters, the commit markers of the
-   * router's transactions) still wait for their Kafka commit, so lag returns to 0.
-   */
-  isDue(now: number): boolean {
-    if (this.bufferedRows === 0)
-      return this.hasUncommittedProgress && now - this.progressAt >= IDLE_COMMIT_MS;
-    for (const table of this.tables.values()) {
-      const first = table.buffer[0];
-      if (!first) continue;
-      const { maxRows, maxBytes, maxAgeMs } = table.contract.flush;
-      if (table.buffer.length >= maxRows || table.bytes >= maxBytes || now - first.receivedAt >= maxAgeMs)
-        return true;
-    }
-    return false;
-  }
-
-  /** Offsets were consumed past the last Kafka commit (changes, skips or dead letters). */
-  get hasUncommittedProgress(): boolean {
-    return this.lastOffset >= 0 && this.lastOffset + 1 > this.committedOffset;
-  }
-
-  /** Takes every buffered change out of the lane, for one flush. */
-  drain(): { table: TableLane; changes: BufferedChange[] }[] {
-    const drained: { table: TableLane; changes: BufferedChange[] }[] = [];
-    for (const table of this.tables.values()) {
-      if (table.buffer.length === 0) continue;
-      drained.push({ table, changes: table.buffer });
-      table.inFlight = table.buffer;
-      table.buffer = [];
-      table.bytes = 0;
-    }
-    return drained;
-  }
-
-  /** Runs work after all earlier work on this lane has finished. */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(work, work);
-    this.tail = run.catch(() => undefined);
+  /** Runs Kafka commits of this lane one after another, so offsets only ever move forward. */
+  serializeCommit<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.commitTail.then(work, work);
+    this.commitTail = run.catch(() => undefined);
     return run;
   }
 }

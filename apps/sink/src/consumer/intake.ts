@@ -1,0 +1,120 @@
+import { findTable, type TableContract, type TablelaneConfig } from '@app/config';
+import { ChangeRejected, parseChangeJson, type WarehouseValueRules } from '@app/contracts';
+import type { Logger } from '@app/observability';
+import type { Destination } from '@app/warehouse';
+import type { KafkaMessage } from 'kafkajs';
+import { hitFaultPoint } from '../flush/fault-points';
+import { withRetry } from '../flush/retry';
+import type { Lane } from '../lane/lane';
+import { TableLane } from '../lane/table-lane';
+import type { SinkMetrics } from '../metrics/sink-metrics';
+import type { DeadLetterReason, DeadLetterSource } from './dead-letters';
+
+export interface IntakeDeps {
+  config: TablelaneConfig;
+  /** What the warehouse loads as sent; anything else is dead-lettered before it reaches a batch. */
+  rules: WarehouseValueRules;
+  destination: Destination;
+  metrics: SinkMetrics;
+  logger: Logger;
+  ownerId: string;
+  deadLetter(source: DeadLetterSource, reason: DeadLetterReason): Promise<void>;
+  isCurrent(lane: Lane): boolean;
+  /** See TableFlusherDeps.stillOwner. */
+  stillOwner(lane: Lane): Promise<boolean>;
+}
+
+/** This process is no longer the group's owner of the lane: stop taking its messages. */
+export class NotLaneOwner extends Error {
+  constructor(partition: number) {
+    super(`this process no longer owns lane ${partition} in the consumer group`);
+    this.name = 'NotLaneOwner';
+  }
+}
+
+/**
+ * Takes one message into its lane: buffered for its table, skipped because the table's
+ * checkpoint already covers it, or dead-lettered because it is not a valid change.
+ */
+export class Intake {
+  constructor(private readonly d: IntakeDeps) {}
+
+  async take(lane: Lane, message: KafkaMessage): Promise<void> {
+    const offset = Number(message.offset);
+    const text = message.value?.toString('utf8') ?? '';
+    try {
+      const change = parseChangeJson(this.d.config, text, this.d.rules);
+      const table = await this.tableLane(lane, findTable(this.d.config, change.table)!);
+      this.d.metrics.changesConsumed.inc({ table: change.table });
+      if (offset <= table.checkpoint) {
+        this.d.metrics.changesSkipped.inc({ table: change.table });
+      } else {
+        table.add({
+          offset,
+          change,
+          bytes: text.length,
+          receivedAt: Date.now(),
+          raw: { key: copy(message.key), value: copy(message.value) },
+        });
+      }
+    } catch (error) {
+      if (!(error instanceof ChangeRejected)) throw error;
+      await this.d.deadLetter(
+        {
+          topic: lane.topic,
+          partition: lane.partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+        },
+        { code: error.code, message: error.message },
+      );
+      this.d.metrics.deadLetters.inc({ code: error.code });
+      lane.deadLetters++;
+      this.d.logger.warn(
+        { partition: lane.partition, offset: message.offset, code: error.code, reason: error.message },
+        'change refused; sent to the dead-letter topic',
+      );
+    }
+    lane.advance(offset);
+  }
+
+  /**
+   * The table's state on this lane, claimed when the lane first meets the table. A claim bumps
+   * the table's fencing epoch, so a process whose group membership ended (a zombie woken up
+   * after its lanes moved) must not make one: ask the coordinator first. A zombie that slips
+   * through between that answer and its claim is fenced in turn by the live owner, which
+   * claims the table back (see TableFlusher).
+   */
+  private async tableLane(lane: Lane, contract: TableContract): Promise<TableLane> {
+    const existing = lane.tables.get(contract.name);
+    if (existing) return existing;
+    if (!(await this.d.stillOwner(lane))) throw new NotLaneOwner(lane.partition);
+    if (lane.tables.size > 0) hitFaultPoint('before-claim');
+    const claim = await withRetry(
+      () => this.d.destination.claimLane(contract, lane.topic, lane.partition, this.d.ownerId),
+      {
+        shouldContinue: () => this.d.isCurrent(lane),
+        onRetry: (error, attempt, delayMs, code) => {
+          this.d.metrics.retries.inc({ table: contract.name, code });
+          this.d.logger.warn(
+            { table: contract.name, partition: lane.partition, attempt, delayMs, code, err: error },
+            'claiming lane failed; retrying',
+          );
+        },
+      },
+    );
+    this.d.logger.info(
+      { table: contract.name, partition: lane.partition, checkpoint: claim.lastOffset, epoch: claim.epoch },
+      'lane claimed',
+    );
+    const table = new TableLane(contract, claim);
+    lane.tables.set(contract.name, table);
+    return table;
+  }
+}
+
+/** A message's buffers may be views into a whole fetch response; keep only our bytes. */
+function copy(buffer: Buffer | null): Buffer | null {
+  return buffer === null ? null : Buffer.from(buffer);
+}
