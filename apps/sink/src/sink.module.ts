@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
-import { createLogger } from '@app/observability';
+import { createLogger, type Logger } from '@app/observability';
 import { HealthController } from './health/health.controller';
+import { healthSettings } from './health/health-settings';
+import { SINK_HEALTH, STALL_MONITOR } from './health/health.tokens';
+import { SinkHealth } from './health/sink-health';
+import { StallMonitor } from './health/stall-monitor';
 import { SinkLifecycle } from './sink.lifecycle';
 import { LOGGER, SINK } from './sink.tokens';
-import { buildSink } from './sink.wiring';
+import { buildSink, type BuiltSink } from './sink.wiring';
 
 const logger = createLogger('sink');
 
@@ -12,6 +16,18 @@ const logger = createLogger('sink');
   providers: [
     { provide: LOGGER, useValue: logger },
     { provide: SINK, useFactory: () => buildSink(logger) },
+    {
+      provide: SINK_HEALTH,
+      useFactory: (sink: BuiltSink) =>
+        new SinkHealth(() => sink.runner.status(), healthSettings(process.env)),
+      inject: [SINK],
+    },
+    {
+      provide: STALL_MONITOR,
+      useFactory: (health: SinkHealth, sink: BuiltSink, log: Logger) =>
+        new StallMonitor(health, sink.metrics, log),
+      inject: [SINK_HEALTH, SINK, LOGGER],
+    },
     SinkLifecycle,
   ],
 })

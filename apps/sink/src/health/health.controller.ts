@@ -1,27 +1,43 @@
-import { Controller, Get, Header, HttpCode, HttpException, Inject } from '@nestjs/common';
+import { Controller, Get, Header, HttpException, Inject } from '@nestjs/common';
 import type { BuiltSink } from '../sink.wiring';
 import { SINK } from '../sink.tokens';
+import { SINK_HEALTH } from './health.tokens';
+import type { SinkHealth } from './sink-health';
 import { STATUS_PAGE } from './status-page';
 
 @Controller()
 export class HealthController {
-  constructor(@Inject(SINK) private readonly sink: BuiltSink) {}
+  constructor(
+    @Inject(SINK) private readonly sink: BuiltSink,
+    @Inject(SINK_HEALTH) private readonly health: SinkHealth,
+  ) {}
 
-  /** Liveness: the process answers. */
+  /**
+   * Liveness: fails only when a restart is the cure, i.e. the consumer stopped, or a lane has
+   * been behind without a commit for TABLELANE_STALL_RESTART_MS with no table reporting an error.
+   */
   @Get('healthz')
-  @HttpCode(200)
-  live(): string {
-    return 'ok';
+  live(): { live: true } {
+    const problems = this.health.livenessProblems();
+    if (problems.length > 0) throw new HttpException({ live: false, reasons: problems }, 503);
+    return { live: true };
   }
 
-  /** Readiness: consuming from Kafka, with the warehouse and the staging bucket answering. */
+  /**
+   * Readiness: consuming from Kafka, the warehouse and the staging bucket answering, and no lane
+   * of this sink stalled. A stalled lane shows in `kubectl get pods` and holds a rollout.
+   */
   @Get('readyz')
-  async ready(): Promise<string> {
-    if (!this.sink.runner.isConsuming) throw new HttpException('starting: not consuming yet', 503);
-    if (!(await this.sink.destination.ping())) throw new HttpException('warehouse not answering', 503);
-    if (this.sink.store && !(await this.sink.store.ping()))
-      throw new HttpException('staging bucket not answering', 503);
-    return 'ready';
+  async ready(): Promise<{ ready: true }> {
+    const reasons: string[] = [];
+    if (!this.sink.runner.isConsuming) reasons.push('starting: not consuming yet');
+    else {
+      if (!(await this.sink.destination.ping())) reasons.push('warehouse not answering');
+      if (this.sink.store && !(await this.sink.store.ping())) reasons.push('staging bucket not answering');
+      reasons.push(...this.health.stalledLanes());
+    }
+    if (reasons.length > 0) throw new HttpException({ ready: false, reasons }, 503);
+    return { ready: true };
   }
 
   @Get('metrics')
@@ -30,9 +46,10 @@ export class HealthController {
     return this.sink.metrics.registry.metrics();
   }
 
+  /** The runner's status, each lane with its health verdict (`state`, `stalledReason`). */
   @Get('status')
   status(): object {
-    return this.sink.runner.status();
+    return this.health.status();
   }
 
   /** A page listing this sink's lanes with their lag, refreshing itself. */

@@ -1,7 +1,8 @@
 /**
  * The sink's status page: one row per table lane this sink owns, refreshed every second from
- * /status. Plain HTML and a few lines of script, so it works from a port-forward with no
- * build step and no asset to serve. Values are inserted with textContent, never as HTML.
+ * /status. A stalled lane is red, with the reason in words. Plain HTML and a few lines of
+ * script, so it works from a port-forward with no build step and no asset to serve. Values are
+ * inserted with textContent, never as HTML.
  */
 export const STATUS_PAGE = `<!doctype html>
 <html lang="en">
@@ -17,8 +18,9 @@ export const STATUS_PAGE = `<!doctype html>
   th { background: #f6f8fa; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; }
   tr.behind td.lag { color: #9a6700; font-weight: 600; }
-  tr.failed td { background: #ffebe9; }
-  .blockers { color: #cf222e; }
+  tr.stalled td { background: #ffebe9; }
+  tr.stalled td.state { color: #cf222e; font-weight: 600; }
+  .failing, .blockers { color: #cf222e; }
 </style>
 </head>
 <body>
@@ -26,7 +28,7 @@ export const STATUS_PAGE = `<!doctype html>
 <div id="summary">loading…</div>
 <table>
   <thead><tr>
-    <th>lane</th><th>tables</th><th>lag (messages)</th><th>seconds behind</th><th>rows/s</th>
+    <th>lane</th><th>state</th><th>tables</th><th>lag (messages)</th><th>seconds behind</th><th>rows/s</th>
     <th>buffered</th><th>last commit</th><th>dead letters</th><th>blockers</th>
   </tr></thead>
   <tbody id="lanes"></tbody>
@@ -42,21 +44,32 @@ async function refresh() {
   try {
     const status = await (await fetch('status', { cache: 'no-store' })).json();
     const blockedByTable = new Map(status.blocked.map((b) => [b.table, b]));
+    const stalled = status.lanes.filter((lane) => lane.state === 'stalled').length;
     document.getElementById('summary').textContent =
       'owner ' + status.owner + ' · generation ' + status.generation + ' · ' +
       (status.consuming ? 'consuming' : 'not consuming') + (status.paused ? ' · paused for memory' : '') +
-      ' · ' + status.lanes.length + ' lane(s) · updated ' + new Date().toLocaleTimeString();
+      ' · ' + status.lanes.length + ' lane(s)' + (stalled ? ' · ' + stalled + ' STALLED' : '') +
+      ' · stalled after ' + status.stallThresholdSeconds + ' s without progress · updated ' +
+      new Date().toLocaleTimeString();
     const body = document.getElementById('lanes');
     body.replaceChildren();
     for (const lane of status.lanes) {
       const row = document.createElement('tr');
       row.dataset.partition = String(lane.partition);
       if (lane.lagMessages > 0) row.classList.add('behind');
-      if (lane.failed) row.classList.add('failed');
-      const blockers = lane.tables.flatMap((t) => (blockedByTable.get(t) || { blockers: [] }).blockers)
+      if (lane.state === 'stalled') row.classList.add('stalled');
+      const blockers = lane.tables.flatMap((t) => (blockedByTable.get(t.table) || { blockers: [] }).blockers)
         .map((b) => 'pid ' + b.pid + ' ' + (b.user || '') + ' ' + b.mode + ': ' + (b.query || '')).join('; ');
       cell(row, String(lane.partition));
-      cell(row, lane.tables.join(', ') || (lane.failed ? 'stopped: ' + lane.failed : ''));
+      cell(row, lane.state === 'stalled' ? 'STALLED: ' + lane.stalledReason : 'ok', 'state');
+      const tables = document.createElement('td');
+      for (const t of lane.tables) {
+        const name = document.createElement('div');
+        name.textContent = t.table + (t.failingSince ? ' (failing since ' + new Date(t.failingSince).toLocaleTimeString() + ')' : '');
+        if (t.failingSince) name.className = 'failing';
+        tables.appendChild(name);
+      }
+      row.appendChild(tables);
       cell(row, String(lane.lagMessages), 'num lag');
       cell(row, lane.oldestAgeSeconds.toFixed(1), 'num');
       cell(row, lane.rowsPerSecond.toFixed(1), 'num');

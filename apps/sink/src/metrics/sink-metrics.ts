@@ -124,6 +124,18 @@ export class SinkMetrics {
     labelNames: ['partition'],
     registers: [this.registry],
   });
+  readonly laneStalled = new Gauge({
+    name: 'tablelane_sink_lane_stalled',
+    help: '1 while a lane this sink owns is stalled: a table failing the same batch, or lag without a commit, for longer than the stall threshold, or the lane stopped',
+    labelNames: ['partition'],
+    registers: [this.registry],
+  });
+  readonly laneNoProgressSeconds = new Gauge({
+    name: 'tablelane_sink_lane_no_progress_seconds',
+    help: 'Seconds a lane has failed the same batch or, while behind, not committed; 0 while it progresses',
+    labelNames: ['partition'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tablelane_sink_' });
