@@ -68,7 +68,8 @@ function buildDestination(
   logger: Logger,
   env: NodeJS.ProcessEnv,
 ): { destination: Destination; format: StagingFormat } {
-  const { stateSchema, createTables, lockTimeoutMs, ddlLockTimeoutMs } = config.warehouse;
+  const { stateSchema, createTables, lockTimeoutMs, ddlLockTimeoutMs, tombstoneRetentionMs } =
+    config.warehouse;
   const afterCopy = () => hitFaultPoint('after-copy');
   if (config.warehouse.kind === 'redshift') {
     const redshift = redshiftSettings(env);
@@ -81,6 +82,7 @@ function buildDestination(
         createTables,
         lockTimeoutMs,
         ddlLockTimeoutMs,
+        tombstoneRetentionMs,
         loadTimeoutMs: redshift.loadTimeoutMs,
         lockTables: redshift.lockTables,
         loader: new RedshiftS3CopyLoader(new RedshiftDialect(), redshift.copy),
@@ -101,6 +103,7 @@ function buildDestination(
       createTables,
       lockTimeoutMs,
       ddlLockTimeoutMs,
+      tombstoneRetentionMs,
       loader:
         config.warehouse.postgresLoad === 'aurora-s3'
           ? new AuroraS3ImportLoader({ region: runtime.s3.region })

@@ -76,6 +76,12 @@ export function parseConfig(raw: unknown, source = 'configuration'): TablelaneCo
   }
   const lockTimeoutMs = positiveInt(wh.lockTimeoutMs ?? 2000, 'warehouse.lockTimeoutMs', problems);
   const ddlLockTimeoutMs = positiveInt(wh.ddlLockTimeoutMs ?? 500, 'warehouse.ddlLockTimeoutMs', problems);
+  // Seven days: Kafka's default topic retention, past which a delayed change is gone anyway.
+  const tombstoneRetentionMs = positiveInt(
+    wh.tombstoneRetentionMs ?? 7 * 24 * 3600 * 1000,
+    'warehouse.tombstoneRetentionMs',
+    problems,
+  );
 
   const defaultsRaw = isObject(raw.defaults) ? raw.defaults : {};
   const defaultFlush = flushPolicy(defaultsRaw.flush, DEFAULT_FLUSH, 'defaults.flush', problems);
@@ -111,6 +117,7 @@ export function parseConfig(raw: unknown, source = 'configuration'): TablelaneCo
       postgresLoad: postgresLoad as 'stream' | 'aurora-s3',
       lockTimeoutMs,
       ddlLockTimeoutMs,
+      tombstoneRetentionMs,
     },
     defaults: { flush: defaultFlush },
     maxBufferedBytes,

@@ -19,6 +19,12 @@ export interface WarehouseSettings {
   lockTimeoutMs: number;
   /** Shorter bound for DDL (create table, add column): readers queue behind a waiting ALTER. */
   ddlLockTimeoutMs: number;
+  /**
+   * How long a delete is remembered (its tombstone) so an older upsert cannot resurrect the row.
+   * Must exceed the longest a change can be delayed: the changes topic's retention plus how long
+   * producers may hold a change (see docs/architecture.md, "Tombstones and their retention").
+   */
+  tombstoneRetentionMs: number;
 }
 
 export interface TopicSettings {
