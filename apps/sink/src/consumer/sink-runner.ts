@@ -10,7 +10,6 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { BatchStager } from '../flush/batch-stager';
-import { hitFaultPoint } from '../flush/fault-points';
 import { FlushSlots } from '../flush/flush-slots';
 import { withRetry } from '../flush/retry';
 import { TableFlusher } from '../flush/table-flusher';
@@ -20,6 +19,7 @@ import { LockWatch } from '../locks/lock-watch';
 import type { SinkMetrics } from '../metrics/sink-metrics';
 import { sendDeadLetters } from './dead-letters';
 import { Intake } from './intake';
+import { LaneOffsets } from './lane-offsets';
 import { refreshLag } from './lag-probe';
 import { laneStatus, type SinkStatus } from './sink-status';
 import { TargetTables } from './target-tables';
@@ -28,23 +28,6 @@ export type { LaneStatus, SinkStatus, TableStatus } from './sink-status';
 
 const LAG_PROBE_MS = Number(process.env.TABLELANE_LAG_PROBE_MS ?? 2000);
 const TICK_MS = 100;
-
-// The coordinator's answers that mean this member's generation is over (Kafka protocol errors).
-const NOT_A_MEMBER = new Set([
-  'ILLEGAL_GENERATION',
-  'UNKNOWN_MEMBER_ID',
-  'REBALANCE_IN_PROGRESS',
-  'FENCED_INSTANCE_ID',
-]);
-
-/** kafkajs wraps the coordinator's answer (retry exhaustion keeps it as the cause). */
-function isGenerationOver(error: unknown): boolean {
-  for (let e = error as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    if (typeof e.type === 'string' && NOT_A_MEMBER.has(e.type)) return true;
-    e = e.cause as typeof e;
-  }
-  return false;
-}
 
 export interface SinkRunnerOptions {
   config: TablelaneConfig;
@@ -80,6 +63,7 @@ export class SinkRunner {
   private readonly intake: Intake;
   private readonly flusher: TableFlusher;
   private readonly slots: FlushSlots;
+  private readonly offsets: LaneOffsets;
   private readonly targets: TargetTables;
   private lanes = new Map<number, Lane>();
   private assigned = 1;
@@ -108,7 +92,8 @@ export class SinkRunner {
     this.locks = new LockWatch(o.destination, o.metrics, o.logger, o.config.warehouse.lockTimeoutMs);
     this.slots = new FlushSlots(o.concurrency);
     const isCurrent = (lane: Lane) => this.isCurrent(lane);
-    const stillOwner = (lane: Lane) => this.stillOwner(lane);
+    this.offsets = new LaneOffsets(this.consumer, o.logger, isCurrent);
+    const stillOwner = (lane: Lane) => this.offsets.stillOwner(lane);
     this.intake = new Intake({
       config: o.config,
       rules: valueRulesFor(o.config.warehouse.kind),
@@ -249,7 +234,7 @@ export class SinkRunner {
           .map((table) => this.flushTable(lane, table)),
       ),
     );
-    await Promise.allSettled(lanes.map((lane) => this.commitLane(lane)));
+    await Promise.allSettled(lanes.map((lane) => this.offsets.commit(lane)));
     this.running = false;
     await this.consumer.disconnect();
     await this.dlq.disconnect();
@@ -345,7 +330,7 @@ export class SinkRunner {
       this.o.metrics.laneOldestSeconds.set({ partition: String(lane.partition) }, lane.oldestAgeSeconds(now));
       if (lane.stopped) continue;
       this.flushDueTables(lane, now);
-      if (lane.commitDue(now)) void this.track(this.commitLane(lane));
+      if (lane.commitDue(now)) void this.track(this.offsets.commit(lane));
     }
     this.o.metrics.bufferedBytes.set(buffered);
   }
@@ -362,56 +347,8 @@ export class SinkRunner {
     table.flushing = true;
     await this.slots.run(() => this.flusher.flush(lane, table));
     if (!this.isCurrent(lane)) return;
-    await this.commitLane(lane);
+    await this.offsets.commit(lane);
     this.relieveBackpressure(lane);
-  }
-
-  /**
-   * Commits the lane's floor: the lowest offset not yet durable for any of its tables. Every
-   * table below it is in the warehouse (its checkpoint committed first), skipped, or
-   * dead-lettered, so a crash after this commit loses nothing, and one before it re-reads
-   * changes that the checkpoints then skip.
-   */
-  private commitLane(lane: Lane): Promise<void> {
-    return lane.serializeCommit(async () => {
-      if (!this.isCurrent(lane)) return;
-      const floor = lane.commitFloor();
-      if (floor <= lane.committedOffset) return;
-      hitFaultPoint('after-commit');
-      try {
-        await this.commitOffset(lane, floor);
-      } catch (error) {
-        // Safe to leave: the warehouse checkpoints already record the batches.
-        this.o.logger.warn(
-          { partition: lane.partition, offset: floor, code: errorCode(error), err: error },
-          'offset commit failed; the checkpoints cover it',
-        );
-      }
-    });
-  }
-
-  private async commitOffset(lane: Lane, offset: number): Promise<void> {
-    await this.consumer.commitOffsets([
-      { topic: lane.topic, partition: lane.partition, offset: String(offset) },
-    ]);
-    lane.committed(offset);
-  }
-
-  /**
-   * Whether the group coordinator still counts this process as the owner of the lane: a
-   * commit of the lane's floor is accepted only from the current generation's member.
-   */
-  private async stillOwner(lane: Lane): Promise<boolean> {
-    if (!this.isCurrent(lane)) return false;
-    try {
-      await lane.serializeCommit(() =>
-        this.commitOffset(lane, Math.max(lane.commitFloor(), lane.committedOffset)),
-      );
-      return true;
-    } catch (error) {
-      if (isGenerationOver(error)) return false;
-      throw error;
-    }
   }
 
   /** Lock policy `fail`, or fenced while the group no longer counts us as owner. */
