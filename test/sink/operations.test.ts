@@ -18,6 +18,15 @@ async function scrape(port: number, metric: string, table: string): Promise<numb
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
+/** Changes the sink has read from the changes topic since it started, over all tables. */
+async function consumed(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('tablelane_sink_changes_consumed_total{'))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+}
+
 describe('operating the sink', () => {
   it('loses and duplicates nothing when SIGTERMed mid-load, again and again', async () => {
     const { kafka, pool, schema, state, changes, group, lag } = await sinkTestSetup('ops', 2);
@@ -66,6 +75,67 @@ describe('operating the sink', () => {
     await waitFor('the last sink to catch up', async () => (await lag()) === 0, 60_000);
     last.child.kill('SIGTERM');
     expect(await last.exited, last.output().slice(-2000)).toBe(0);
+    expect(await diffWarehouse(pool, workload)).toEqual([]);
+  });
+
+  it('drains on SIGTERM: at exit, every owned partition is committed up to the end of what it consumed', async () => {
+    const { kafka, pool, schema, state, changes, group, admin } = await sinkTestSetup('drain', 2);
+    const workload = generateWorkload(schema, 8, 200, 29);
+    // Both partitions carry tables, so the drain must commit each of them.
+    const pins: Record<string, number> = { sales: 0, clicks: 0, users: 1, orders: 1, audit: 1 };
+    // Flushes by age come a minute late and by rows never: whatever is durable when the sink
+    // exits, its drain made durable.
+    const config = {
+      topics: { changes, dlq: `${changes}.dlq` },
+      warehouse: { stateSchema: state },
+      defaults: { flush: { maxAgeMs: 60_000 } },
+      tables: workload.tables.map((t) => ({
+        ...t,
+        lane: pins[(t as { name: string }).name.split('.')[1]!],
+      })),
+    };
+    const configPath = writeConfig(config);
+    const tables = parseConfig(config).tables;
+    const committed = async () =>
+      new Map(
+        (await admin.fetchOffsets({ groupId: group, topics: [changes] }))[0]!.partitions.map((p) => [
+          p.partition,
+          Math.max(0, Number(p.offset)),
+        ]),
+      );
+    const rounds = 3;
+    for (let round = 0; round < rounds; round++) {
+      const port = await freePort();
+      // Alone in its group, the sink owns every partition of the topic.
+      const sink = startSink(configPath, {
+        TABLELANE_SINK_GROUP: group,
+        TABLELANE_SINK_SESSION_TIMEOUT_MS: '6000',
+        PORT: String(port),
+      });
+      await waitFor('the sink to join', async () => sink.output().includes('joined the sink group'), 30_000);
+      const before = await committed();
+      await produceWorkload(
+        () => kafka.producer({ idempotent: true }),
+        changes,
+        2,
+        workload,
+        tables,
+        round,
+        rounds,
+      );
+      // Production has stopped: the end of each partition is the end of what the sink will consume.
+      const ends = new Map(
+        (await admin.fetchTopicOffsets(changes)).map((p) => [p.partition, Number(p.high)]),
+      );
+      const produced = [...ends].reduce((sum, [p, end]) => sum + end - (before.get(p) ?? 0), 0);
+      await waitFor('the sink to consume the round', async () => (await consumed(port)) >= produced, 30_000);
+      // Consumed, buffered, not flushed: without a drain, this is what would stay committed.
+      expect(await committed()).toEqual(before);
+
+      sink.child.kill('SIGTERM');
+      expect(await sink.exited, sink.output().slice(-2000)).toBe(0);
+      expect(await committed(), sink.output().slice(-2000)).toEqual(ends);
+    }
     expect(await diffWarehouse(pool, workload)).toEqual([]);
   });
 
