@@ -5,6 +5,9 @@ import { withRetry } from '../flush/retry';
 import type { LockWatch } from '../locks/lock-watch';
 import type { SinkMetrics } from '../metrics/sink-metrics';
 
+// unique_violation on the catalog, duplicate_schema, duplicate_table.
+const CONCURRENT_CREATE = new Set(['23505', '42P06', '42P07']);
+
 /**
  * Creates or alters each target table once per process. Lock timeouts retry with backoff (and
  * go through the table's lock policy); callers share the one attempt in progress, and a failed
@@ -30,7 +33,9 @@ export class TargetTables {
         onRetry: async (error, attempt, delayMs, code) => {
           this.metrics.retries.inc({ table: contract.name, code });
           if (isLockTimeout(error)) return this.locks.onLockTimeout(contract, true, this.ddlLockTimeoutMs);
-          this.logger.warn(
+          // Two sinks creating one schema or table at once: the loser's retry finds it there.
+          const level = CONCURRENT_CREATE.has(code) ? 'debug' : 'warn';
+          this.logger[level](
             { table: contract.name, attempt, delayMs, code, err: error },
             'preparing the target table failed; retrying',
           );
