@@ -20,7 +20,7 @@ export interface WarehouseValueRules {
 
 /**
  * PostgreSQL's rules, the default wherever the configured warehouse is not passed in: the
- * warehouse layer's `postgresValueRules` holds the same limits (its spec checks they agree).
+ * warehouse layer names them `postgresValueRules`.
  * text and jsonb are bounded by PostgreSQL's 1 GB field and 256 MB jsonb limits; offsets up to
  * ±15:59 (datetime.c MAX_TZDISP_HOUR); subnormal doubles load.
  */
