@@ -95,7 +95,7 @@ class FakeWarehouse implements Destination {
   close = async () => undefined;
 }
 
-function setup(options: { owner?: boolean } = {}) {
+function setup(options: { owner?: boolean; current?: boolean } = {}) {
   const warehouse = new FakeWarehouse();
   const metrics = new SinkMetrics();
   const logger = pino({ level: 'silent' });
@@ -104,6 +104,7 @@ function setup(options: { owner?: boolean } = {}) {
   lane.tables.set(table.contract.name, table);
   const deadLetters: RefusedChange[] = [];
   const stopped: string[] = [];
+  const asked: string[] = [];
   const flusher = new TableFlusher({
     destination: warehouse,
     stager: new BatchStager(undefined, ''),
@@ -113,8 +114,11 @@ function setup(options: { owner?: boolean } = {}) {
     ownerId: 'us',
     ensureTarget: async () => undefined,
     deadLetter: async (_lane, refused) => void deadLetters.push(...refused),
-    isCurrent: () => true,
-    stillOwner: async () => options.owner ?? true,
+    isCurrent: () => options.current ?? true,
+    stillOwner: async () => {
+      asked.push('stillOwner');
+      return options.owner ?? true;
+    },
     stop: (_lane, reason) => void stopped.push(reason),
   });
   const load = (...offsets: number[]) => {
@@ -125,7 +129,7 @@ function setup(options: { owner?: boolean } = {}) {
     table.flushing = true;
     await flusher.flush(lane, table);
   };
-  return { warehouse, lane, table, flush, load, deadLetters, stopped };
+  return { warehouse, lane, table, flush, load, deadLetters, stopped, asked };
 }
 
 describe('TableFlusher', () => {
@@ -219,5 +223,17 @@ describe('TableFlusher', () => {
     expect(stopped).toHaveLength(1);
     expect(stopped[0]).toContain('fenced');
     expect(warehouse.rows).toEqual([]);
+  });
+
+  it('a flush of an older generation that meets a fencing touches nothing shared: no question to the group, no stop', async () => {
+    const { warehouse, table, flush, load, stopped, asked } = setup({ current: false });
+    load(0);
+    // Our own process claimed the partition again in the new generation.
+    warehouse.checkpoint = { ...warehouse.checkpoint, epoch: 2 };
+    await flush();
+    expect(stopped).toEqual([]);
+    expect(asked).toEqual([]);
+    expect(warehouse.checkpoint.epoch).toBe(2);
+    expect(table.buffer.map((c) => c.offset)).toEqual([0]);
   });
 });
