@@ -261,6 +261,7 @@ export class SinkRunner {
   private newGeneration(reason: string): void {
     this.generation++;
     this.lanes = new Map();
+    this.o.metrics.paused.set(0);
     this.o.logger.info({ generation: this.generation, reason }, 'lanes dropped for a new group generation');
     if (this.running) this.consumer.resume([{ topic: this.o.config.topics.changes }]);
   }

@@ -48,6 +48,11 @@ export class TableFlusher {
   async flush(lane: Lane, table: TableLane): Promise<void> {
     const upTo = lane.lastOffset;
     const changes = table.take();
+    if (changes.length === 0) {
+      // Nothing left to load (a checkpoint adopted meanwhile covered it all).
+      table.flushing = false;
+      return;
+    }
     const started = Date.now();
     try {
       await this.d.ensureTarget(table);
