@@ -23,12 +23,13 @@ describe('sink model check', () => {
     const configPath = writeConfig(config);
     const tables = parseConfig(config).tables;
 
-    // Two sink replicas share the lanes of one group.
+    // A backlog first, so every lane's first fetch holds far more than its share of the memory
+    // limit and must pause; then two sink replicas share the lanes of one group.
+    await produceWorkload(() => kafka.producer({ idempotent: true }), changes, PARTITIONS, workload, tables);
     const sinks = [
       startSink(configPath, { TABLELANE_SINK_GROUP: group }),
       startSink(configPath, { TABLELANE_SINK_GROUP: group }),
     ];
-    await produceWorkload(() => kafka.producer({ idempotent: true }), changes, PARTITIONS, workload, tables);
 
     const admin = kafka.admin();
     await admin.connect();

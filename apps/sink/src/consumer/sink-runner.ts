@@ -307,6 +307,8 @@ export class SinkRunner {
         break;
       }
       resolveOffset(message.offset);
+      // Checked per message, so a fetch far bigger than the lane's share pauses it at once.
+      this.applyBackpressure(lane);
     }
     if (complete) {
       // The batch may end with control records (commit markers of the router's transactions):
@@ -315,7 +317,6 @@ export class SinkRunner {
       resolveOffset(batch.lastOffset());
     }
     this.flushDueTables(lane, Date.now());
-    this.applyBackpressure(lane);
     await heartbeat();
   }
 
