@@ -1,4 +1,4 @@
-import { loadConfigFile, runtimeSettings, type RuntimeSettings, type TablelaneConfig } from '@app/config';
+import { ContractSource, runtimeSettings, type RuntimeSettings, type TablelaneConfig } from '@app/config';
 import { createKafka } from '@app/kafka';
 import type { Logger } from '@app/observability';
 import { createS3Client, S3ObjectStore, type ObjectStore } from '@app/staging';
@@ -27,6 +27,13 @@ import { SinkMetrics } from './metrics/sink-metrics';
  */
 const DEFAULT_SESSION_TIMEOUT_MS = 6_000;
 
+/**
+ * A change naming a column the sink's contract lacks waits this long for the ConfigMap update
+ * to reach the mounted file (the kubelet syncs it within about a minute) before it is
+ * dead-lettered, from where `tablelane dlq replay` can bring it back.
+ */
+const DEFAULT_CONTRACT_HOLD_MS = 120_000;
+
 export interface BuiltSink {
   runner: SinkRunner;
   metrics: SinkMetrics;
@@ -38,7 +45,8 @@ export interface BuiltSink {
 
 /** Builds the sink from configuration: the one place that knows which warehouse is used. */
 export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env): BuiltSink {
-  const config = loadConfigFile();
+  const contracts = new ContractSource();
+  const config = contracts.current();
   const runtime = runtimeSettings(env);
   const metrics = new SinkMetrics();
   const concurrency = Number(env.TABLELANE_SINK_CONCURRENCY ?? 8);
@@ -49,6 +57,8 @@ export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env):
       : undefined;
   const runner = new SinkRunner({
     config,
+    contracts,
+    contractHoldMs: Number(env.TABLELANE_CONTRACT_HOLD_MS ?? DEFAULT_CONTRACT_HOLD_MS),
     kafka: createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-sink`, logger),
     destination,
     stager: new BatchStager(store, runtime.s3.prefix, format),

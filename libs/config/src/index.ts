@@ -5,3 +5,4 @@ export * from './load-config';
 export * from './runtime-settings';
 export * from './table-contract';
 export * from './tablelane-config';
+export * from './contract-source';

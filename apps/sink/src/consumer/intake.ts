@@ -1,5 +1,10 @@
 import { findTable, type TableContract, type TablelaneConfig } from '@app/config';
-import { ChangeRejected, parseChangeJson, type WarehouseValueRules } from '@app/contracts';
+import {
+  ChangeRejected,
+  parseChangeJson,
+  type CanonicalChange,
+  type WarehouseValueRules,
+} from '@app/contracts';
 import type { Logger } from '@app/observability';
 import type { Destination } from '@app/warehouse';
 import type { KafkaMessage } from 'kafkajs';
@@ -11,7 +16,15 @@ import type { SinkMetrics } from '../metrics/sink-metrics';
 import type { DeadLetterReason, DeadLetterSource } from './dead-letters';
 
 export interface IntakeDeps {
-  config: TablelaneConfig;
+  /** The table contracts in force now (they change when the contract file is reloaded). */
+  contracts(): TablelaneConfig;
+  /**
+   * Re-reads the contract file now; true when tables changed. Called when a change names a table
+   * or column the contracts do not know: its producer may already run a newer contract.
+   */
+  reloadContracts(): Promise<boolean>;
+  /** How long a lane waits for a contract that knows such a change before dead-lettering it. */
+  contractHoldMs: number;
   /** What the warehouse loads as sent; anything else is dead-lettered before it reaches a batch. */
   rules: WarehouseValueRules;
   destination: Destination;
@@ -22,6 +35,20 @@ export interface IntakeDeps {
   isCurrent(lane: Lane): boolean;
   /** See TableFlusherDeps.stillOwner. */
   stillOwner(lane: Lane): Promise<boolean>;
+}
+
+/**
+ * The change names a table or column the contracts do not know yet: the lane waits (the change
+ * is fetched again) for a reload, up to the hold bound, instead of dead-lettering it.
+ */
+export class ChangeHeld extends Error {
+  constructor(
+    partition: number,
+    readonly reason: string,
+  ) {
+    super(`lane ${partition} holds a change the contracts do not know yet: ${reason}`);
+    this.name = 'ChangeHeld';
+  }
 }
 
 /** This process is no longer the group's owner of the lane: stop taking its messages. */
@@ -43,8 +70,8 @@ export class Intake {
     const offset = Number(message.offset);
     const text = message.value?.toString('utf8') ?? '';
     try {
-      const change = parseChangeJson(this.d.config, text, this.d.rules);
-      const table = await this.tableLane(lane, findTable(this.d.config, change.table)!);
+      const change = await this.parse(lane, text);
+      const table = await this.tableLane(lane, findTable(this.d.contracts(), change.table)!);
       this.d.metrics.changesConsumed.inc({ table: change.table });
       if (offset <= table.checkpoint) {
         this.d.metrics.changesSkipped.inc({ table: change.table });
@@ -80,6 +107,27 @@ export class Intake {
   }
 
   /**
+   * Validates against the contracts in force; a change they do not know yet is checked again
+   * after a reload, then held until the hold bound, and only then refused (dead-lettered).
+   */
+  private async parse(lane: Lane, text: string): Promise<CanonicalChange> {
+    try {
+      const change = parseChangeJson(this.d.contracts(), text, this.d.rules);
+      lane.holdingSince = undefined;
+      return change;
+    } catch (error) {
+      if (!isContractGap(error)) throw error;
+      if (await this.d.reloadContracts()) return this.parse(lane, text);
+      const now = Date.now();
+      lane.holdingSince ??= now;
+      if (now - lane.holdingSince < this.d.contractHoldMs)
+        throw new ChangeHeld(lane.partition, error.message);
+      // Held long enough: refuse it, and the rest of this gap with it, until a change loads.
+      throw error;
+    }
+  }
+
+  /**
    * The table's state on this lane, claimed when the lane first meets the table. A claim bumps
    * the table's fencing epoch, so a process whose group membership ended (a zombie woken up
    * after its lanes moved) must not make one: ask the coordinator first. A zombie that slips
@@ -112,6 +160,12 @@ export class Intake {
     lane.tables.set(contract.name, table);
     return table;
   }
+}
+
+const CONTRACT_GAPS = new Set(['UNKNOWN_TABLE', 'UNKNOWN_COLUMN']);
+
+function isContractGap(error: unknown): error is ChangeRejected {
+  return error instanceof ChangeRejected && CONTRACT_GAPS.has(error.code);
 }
 
 /** A message's buffers may be views into a whole fetch response; keep only our bytes. */

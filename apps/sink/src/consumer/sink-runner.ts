@@ -1,4 +1,4 @@
-import type { TablelaneConfig } from '@app/config';
+import { findTable, type ContractSource, type TableContract, type TablelaneConfig } from '@app/config';
 import type { Logger } from '@app/observability';
 import { errorCode, valueRulesFor, type Destination } from '@app/warehouse';
 import {
@@ -18,7 +18,7 @@ import type { TableLane } from '../lane/table-lane';
 import { LockWatch } from '../locks/lock-watch';
 import type { SinkMetrics } from '../metrics/sink-metrics';
 import { sendDeadLetters } from './dead-letters';
-import { Intake } from './intake';
+import { ChangeHeld, Intake } from './intake';
 import { LaneOffsets } from './lane-offsets';
 import { refreshLag } from './lag-probe';
 import { laneStatus, type SinkStatus } from './sink-status';
@@ -28,9 +28,20 @@ export type { LaneStatus, SinkStatus, TableStatus } from './sink-status';
 
 const LAG_PROBE_MS = Number(process.env.TABLELANE_LAG_PROBE_MS ?? 2000);
 const TICK_MS = 100;
+// A rewritten contract file is picked up within this long even when no change asks for it.
+const CONTRACT_RELOAD_MS = Number(process.env.TABLELANE_CONTRACT_RELOAD_MS ?? 5000);
+// Changes naming unknown columns ask for a reload; a burst of them reads the file once.
+const CONTRACT_RELOAD_MIN_GAP_MS = 1000;
+// A lane holding a change for a contract reload fetches it again this often.
+const HOLD_RETRY_MS = 1000;
 
 export interface SinkRunnerOptions {
+  /** Settings that need a restart to change (topics, warehouse, limits). */
   config: TablelaneConfig;
+  /** The table contracts, reloaded from the file while the sink runs. */
+  contracts: ContractSource;
+  /** How long a lane waits for a reload when a change names an unknown table or column. */
+  contractHoldMs: number;
   kafka: Kafka;
   destination: Destination;
   stager: BatchStager;
@@ -68,6 +79,8 @@ export class SinkRunner {
   private lanes = new Map<number, Lane>();
   private assigned = 1;
   private generation = 0;
+  private reloading?: Promise<boolean>;
+  private reloadedAt = 0;
   private running = false;
   private readonly inFlight = new Set<Promise<unknown>>();
   private timer?: NodeJS.Timeout;
@@ -95,7 +108,9 @@ export class SinkRunner {
     this.offsets = new LaneOffsets(this.consumer, o.logger, isCurrent);
     const stillOwner = (lane: Lane) => this.offsets.stillOwner(lane);
     this.intake = new Intake({
-      config: o.config,
+      contracts: () => o.contracts.current(),
+      reloadContracts: () => this.reloadContracts(),
+      contractHoldMs: o.contractHoldMs,
       rules: valueRulesFor(o.config.warehouse.kind),
       destination: o.destination,
       metrics: o.metrics,
@@ -145,21 +160,9 @@ export class SinkRunner {
   }
 
   async start(): Promise<void> {
-    const { config, destination, logger } = this.o;
+    const { config, logger } = this.o;
     this.running = true;
-    // tablelane's own tables first: claims need them, and nobody else locks them.
-    for (const contract of config.tables) {
-      await withRetry(() => destination.prepareState(contract), {
-        shouldContinue: () => this.running,
-        onRetry: (error, attempt, delayMs, code) =>
-          logger.warn(
-            { table: contract.name, attempt, delayMs, code, err: error },
-            'preparing state tables failed; retrying',
-          ),
-      });
-    }
-    // Target DDL may wait for users' locks: start it now, but let flushes of other tables go on.
-    for (const contract of config.tables) void this.targets.ensure(contract).catch(() => undefined);
+    await this.prepareTables(this.o.contracts.current().tables);
     await this.dlq.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [config.topics.changes], fromBeginning: true });
@@ -214,6 +217,60 @@ export class SinkRunner {
         ),
       LAG_PROBE_MS,
     );
+  }
+
+  /**
+   * tablelane's own tables first: claims need them, and nobody else locks them. Target DDL may
+   * wait for users' locks: start it, but let flushes of other tables go on.
+   */
+  private async prepareTables(contracts: readonly TableContract[]): Promise<void> {
+    for (const contract of contracts) {
+      await withRetry(() => this.o.destination.prepareState(contract), {
+        shouldContinue: () => this.running,
+        onRetry: (error, attempt, delayMs, code) =>
+          this.o.logger.warn(
+            { table: contract.name, attempt, delayMs, code, err: error },
+            'preparing state tables failed; retrying',
+          ),
+      });
+    }
+    for (const contract of contracts) void this.targets.ensure(contract).catch(() => undefined);
+  }
+
+  /**
+   * Re-reads the contract file; when tables changed, every lane's tables take the new contracts
+   * (a batch in flight keeps the one it began with) and their targets are altered before the
+   * next flush. Runs one at a time, and at most once per second on demand.
+   */
+  private reloadContracts(): Promise<boolean> {
+    if (this.reloading) return this.reloading;
+    if (Date.now() - this.reloadedAt < CONTRACT_RELOAD_MIN_GAP_MS) return Promise.resolve(false);
+    this.reloadedAt = Date.now();
+    this.reloading = (async () => {
+      const reload = (() => {
+        try {
+          return this.o.contracts.reload();
+        } catch (error) {
+          this.o.logger.error(
+            { err: error },
+            'the contract file no longer validates; the contracts in force stay',
+          );
+          return undefined;
+        }
+      })();
+      if (!reload) return false;
+      const changed = reload.changedTables.map((name) => findTable(reload.config, name)!);
+      for (const contract of changed) this.targets.forget(contract.name);
+      await this.prepareTables(changed);
+      for (const lane of this.lanes.values())
+        for (const contract of changed) {
+          const table = lane.tables.get(contract.name);
+          if (table) table.contract = contract;
+        }
+      this.o.logger.info({ tables: reload.changedTables }, 'table contracts reloaded');
+      return true;
+    })().finally(() => (this.reloading = undefined));
+    return this.reloading;
   }
 
   /**
@@ -298,7 +355,8 @@ export class SinkRunner {
         await this.intake.take(lane, message);
       } catch (error) {
         // Not taken: the next fetch delivers this message again (nothing past it was resolved).
-        if (this.isCurrent(lane))
+        if (error instanceof ChangeHeld) this.hold(lane, error);
+        else if (this.isCurrent(lane))
           this.o.logger.warn(
             { partition, offset: message.offset, code: errorCode(error), err: error },
             'could not take a change in; it is fetched again',
@@ -326,10 +384,13 @@ export class SinkRunner {
 
   private tick(): void {
     const now = Date.now();
+    if (now - this.reloadedAt >= CONTRACT_RELOAD_MS) void this.reloadContracts();
     let buffered = 0;
     for (const lane of this.lanes.values()) {
       buffered += lane.bufferedBytes;
-      this.o.metrics.laneOldestSeconds.set({ partition: String(lane.partition) }, lane.oldestAgeSeconds(now));
+      const partition = String(lane.partition);
+      this.o.metrics.laneOldestSeconds.set({ partition }, lane.oldestAgeSeconds(now));
+      this.o.metrics.laneHolding.set({ partition }, lane.holdingSince === undefined ? 0 : 1);
       if (lane.stopped) continue;
       this.flushDueTables(lane, now);
       if (lane.commitDue(now)) void this.track(this.offsets.commit(lane));
@@ -351,6 +412,28 @@ export class SinkRunner {
     if (!this.isCurrent(lane)) return;
     await this.offsets.commit(lane);
     this.relieveBackpressure(lane);
+  }
+
+  /**
+   * Waits for a contract that knows the lane's next change: the partition pauses for a moment
+   * and the change is fetched again; said once per hold, counted in the holding gauge.
+   */
+  private hold(lane: Lane, held: ChangeHeld): void {
+    if (!this.isCurrent(lane)) return;
+    if (!lane.paused) {
+      this.consumer.pause([{ topic: lane.topic, partitions: [lane.partition] }]);
+      setTimeout(() => {
+        if (this.isCurrent(lane) && !lane.paused && !lane.stopped)
+          this.consumer.resume([{ topic: lane.topic, partitions: [lane.partition] }]);
+      }, HOLD_RETRY_MS).unref();
+    }
+    if (lane.holdAnnounced !== lane.holdingSince) {
+      lane.holdAnnounced = lane.holdingSince;
+      this.o.logger.warn(
+        { partition: lane.partition, reason: held.reason, holdMs: this.o.contractHoldMs },
+        `lane ${lane.partition} waits for a contract that knows its next change (up to ${this.o.contractHoldMs / 1000} s, then it is dead-lettered)`,
+      );
+    }
   }
 
   /** Lock policy `fail`, or fenced while the group no longer counts us as owner. */

@@ -25,6 +25,11 @@ export class TargetTables {
     private readonly running: () => boolean,
   ) {}
 
+  /** The contract changed: the next ensure alters the target to match it. */
+  forget(table: string): void {
+    this.ready.delete(table);
+  }
+
   ensure(contract: TableContract): Promise<void> {
     let ready = this.ready.get(contract.name);
     if (!ready) {

@@ -25,6 +25,10 @@ export class Lane {
   lagMessages = 0;
   /** Consumption of the partition is paused because the lane holds its share of memory. */
   paused = false;
+  /** Since when the lane waits for a contract that knows its next change (see ChangeHeld). */
+  holdingSince: number | undefined;
+  /** The hold last logged, so each hold is said once. */
+  holdAnnounced: number | undefined;
   /** The lane was stopped for this generation (lock policy `fail`); the reason. */
   stopped: string | null = null;
   private readonly merges: { at: number; rows: number }[] = [];

@@ -26,7 +26,8 @@ export class TableLane {
   lastCommitAt: number | null = null;
 
   constructor(
-    readonly contract: TableContract,
+    /** Replaced when the contract file is reloaded; a batch in flight keeps the one it began with. */
+    public contract: TableContract,
     public claim: LaneClaim,
   ) {}
 

@@ -118,6 +118,12 @@ export class SinkMetrics {
     labelNames: ['table'],
     registers: [this.registry],
   });
+  readonly laneHolding = new Gauge({
+    name: 'tablelane_sink_lane_holding',
+    help: '1 while a lane waits for a contract reload that knows its next change (a rollout in progress)',
+    labelNames: ['partition'],
+    registers: [this.registry],
+  });
   readonly laneOldestSeconds = new Gauge({
     name: 'tablelane_lane_oldest_unflushed_seconds',
     help: 'Age of the oldest unflushed change per lane (seconds behind)',
