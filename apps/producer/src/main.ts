@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { createLogger, PinoNestLogger } from '@app/observability';
 import { ProducerModule } from './producer.module';
 import { producerSettings } from './producer-settings';
 
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   // No body parser: the gateway reads bodies itself, to enforce its size limit and take NDJSON.
   const app = await NestFactory.create(ProducerModule, {
     bodyParser: false,
-    logger: ['error', 'warn'],
+    logger: new PinoNestLogger(createLogger('producer')),
     abortOnError: false,
   });
   await app.listen(port, process.env.HOST ?? '0.0.0.0');

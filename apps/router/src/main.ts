@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { createLogger, PinoNestLogger } from '@app/observability';
 import { LANES_CHANGED } from './lanes/lane-baseline';
 import { parseRebaselineArgs, runRebaseline } from './lanes/rebaseline.command';
 import { routerSettings } from './router-settings';
@@ -18,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const app = await NestFactory.create(RouterModule, {
     bodyParser: false,
-    logger: ['error', 'warn'],
+    logger: new PinoNestLogger(createLogger('router')),
     abortOnError: false,
   });
   // Probes and metrics; routing starts before the port opens (onApplicationBootstrap).

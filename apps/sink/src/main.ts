@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { createLogger, PinoNestLogger } from '@app/observability';
 import { SinkModule } from './sink.module';
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create(SinkModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.create(SinkModule, { logger: new PinoNestLogger(createLogger('sink')) });
   // SIGTERM and SIGINT close the app, which runs onApplicationShutdown (a graceful drain of
   // every lane), then exit 0: a clean stop, as Kubernetes expects.
   let closing = false;
