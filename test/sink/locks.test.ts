@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { PoolClient } from 'pg';
 import { parseConfig } from '../../libs/config/src';
 import { PostgresDestination } from '../../libs/warehouse/src';
@@ -215,4 +215,83 @@ describe('lock-aware loading', () => {
     );
     expect(loaded.rows[0]).toEqual({ a: 1, b: 1 });
   });
+
+  it('never counts a cancel against a blocker idle in its transaction; terminates it only where the table opts in', async () => {
+    const { kafka, pool, schema, state, changes, group, caughtUp } = await sinkTestSetup('idlelock', 2);
+    const cancelOnly = {
+      name: `${schema}.cancel_only`,
+      columns: { id: 'bigint' },
+      primaryKey: ['id'],
+      lane: 0,
+      locks: { onTimeout: 'cancel-blockers', cancelOlderThanMs: 1000 },
+    };
+    const terminate = {
+      ...cancelOnly,
+      name: `${schema}.terminate`,
+      lane: 1,
+      locks: { onTimeout: 'cancel-blockers', cancelOlderThanMs: 1000, terminateIdleOlderThanMs: 2000 },
+    };
+    const bootstrap = new PostgresDestination({
+      pool: connection,
+      stateSchema: state,
+      createTables: true,
+      lockTimeoutMs: 1000,
+    });
+    for (const table of parseConfig({ tables: [cancelOnly, terminate] }).tables)
+      await bootstrap.prepareTable(table);
+    await bootstrap.close();
+
+    // Analysts who locked a table and went to lunch: idle in transaction, nothing to cancel.
+    const idleBlocker = async (table: string) => {
+      const client = await pool.connect();
+      client.on('error', () => undefined);
+      await client.query('BEGIN');
+      await client.query(`LOCK TABLE "${schema}".${table} IN SHARE MODE`);
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      onTestFinished(async () => {
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release(true);
+      });
+      return pid;
+    };
+    const lunch = await idleBlocker('cancel_only');
+    const longLunch = await idleBlocker('terminate');
+    await new Promise((r) => setTimeout(r, 2500));
+
+    const port = await freePort();
+    const config = {
+      topics: { changes, dlq: `${changes}.dlq` },
+      warehouse: { stateSchema: state, lockTimeoutMs: 300 },
+      tables: [cancelOnly, terminate],
+    };
+    const sink = startSink(writeConfig(config), { TABLELANE_SINK_GROUP: group, PORT: String(port) });
+    await send(kafka, changes, 0, [{ table: cancelOnly.name, op: 'upsert', row: { id: 1 } }]);
+    await send(kafka, changes, 1, [{ table: terminate.name, op: 'upsert', row: { id: 1 } }]);
+
+    // The opted-in table's blocker is terminated and the table loads.
+    await waitFor(
+      'the opted-in table to load',
+      async () => (await pool.query(`SELECT 1 FROM "${schema}".terminate`)).rowCount === 1,
+      30_000,
+    );
+    expect(sink.output()).toContain(`TERMINATED blocking session ${longLunch}`);
+    // The other blocker is still there: reported once as beyond a cancel, never "cancelled".
+    await new Promise((r) => setTimeout(r, 3000));
+    const alive = await pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [lunch]);
+    expect(alive.rowCount).toBe(1);
+    expect(sink.output()).not.toContain(`CANCELLED the statement of blocking session ${lunch}`);
+    expect(sink.output().split(`blocking session ${lunch} (`).length - 1).toBe(1);
+    expect(await scrapeCancelled(port, cancelOnly.name)).toBe(0);
+
+    await pool.query('SELECT pg_terminate_backend($1)', [lunch]);
+    await caughtUp();
+  });
 });
+
+async function scrapeCancelled(port: number, table: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('tablelane_sink_cancelled_blockers_total{') && l.includes(`table="${table}"`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}

@@ -257,7 +257,11 @@ function tableContract(
 }
 
 function lockPolicy(raw: unknown, at: string, problems: string[]): LockPolicy {
-  const fallback: LockPolicy = { onTimeout: 'wait', cancelOlderThanMs: 300_000 };
+  const fallback: LockPolicy = {
+    onTimeout: 'wait',
+    cancelOlderThanMs: 300_000,
+    terminateIdleOlderThanMs: null,
+  };
   if (raw === undefined) return fallback;
   if (!isObject(raw)) {
     problems.push(`${at} must be a mapping with onTimeout and cancelOlderThanMs`);
@@ -275,6 +279,10 @@ function lockPolicy(raw: unknown, at: string, problems: string[]): LockPolicy {
       `${at}.cancelOlderThanMs`,
       problems,
     ),
+    terminateIdleOlderThanMs:
+      raw.terminateIdleOlderThanMs === undefined
+        ? null
+        : positiveInt(raw.terminateIdleOlderThanMs, `${at}.terminateIdleOlderThanMs`, problems),
   };
 }
 

@@ -13,12 +13,15 @@ export interface FlushPolicy {
 
 /**
  * What the sink does when a flush times out waiting for a lock on the table: `wait` retries
- * with backoff (default), `cancel-blockers` cancels blocking sessions older than
- * `cancelOlderThanMs` (opt-in, logged loudly), `fail` stops the lane with a clear error.
+ * with backoff (default), `cancel-blockers` cancels the running statement of blocking sessions
+ * older than `cancelOlderThanMs` (opt-in, logged loudly), `fail` stops the lane with a clear
+ * error. A session idle in its transaction runs no statement, so a cancel does nothing to it:
+ * only `terminateIdleOlderThanMs` (off unless set, with cancel-blockers) ends such a session.
  */
 export interface LockPolicy {
   onTimeout: 'wait' | 'cancel-blockers' | 'fail';
   cancelOlderThanMs: number;
+  terminateIdleOlderThanMs: number | null;
 }
 
 export interface ColumnContract {

@@ -69,6 +69,8 @@ export interface Destination {
   findBlockers(contract: TableContract, forDdl: boolean): Promise<Blocker[]>;
   /** Cancels the current statement of a session (PostgreSQL: pg_cancel_backend). */
   cancelSession(pid: number): Promise<boolean>;
+  /** Ends a session and rolls back its transaction (PostgreSQL: pg_terminate_backend). */
+  terminateSession(pid: number): Promise<boolean>;
   /** Takes ownership of a lane for one table: bumps the fencing epoch, returns the checkpoint. */
   claimLane(contract: TableContract, topic: string, partition: number, owner: string): Promise<LaneClaim>;
   /**

@@ -61,6 +61,8 @@ export interface Dialect {
   /** Sessions holding locks on the contract's tables that block our DML (or, forDdl, our DDL). */
   findBlockers(stateSchema: string, contract: TableContract, forDdl: boolean): Query;
   cancelSession(pid: number): Query;
+  /** Ends a session, rolling back its transaction (PostgreSQL and Redshift: pg_terminate_backend). */
+  terminateSession(pid: number): Query;
 }
 
 export interface CheckpointAdvance {

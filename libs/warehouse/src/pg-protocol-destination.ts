@@ -8,7 +8,7 @@ import type {
   LaneClaim,
   StagedBatch,
 } from './destination.port';
-import type { Dialect } from './dialect';
+import type { Dialect, Query } from './dialect';
 import { FencedError, isDataError, StagingCountMismatch } from './errors';
 import { createResilientPool, inPooledTransaction } from './pg-session';
 import { DuplicateCheckpointRows } from './redshift/redshift-errors';
@@ -182,8 +182,15 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
     }));
   }
 
-  async cancelSession(pid: number): Promise<boolean> {
-    const query = this.dialect.cancelSession(pid);
+  cancelSession(pid: number): Promise<boolean> {
+    return this.signalSession(this.dialect.cancelSession(pid));
+  }
+
+  terminateSession(pid: number): Promise<boolean> {
+    return this.signalSession(this.dialect.terminateSession(pid));
+  }
+
+  private async signalSession(query: Query): Promise<boolean> {
     const { rows } = await this.pool.query<{ cancelled: boolean | number }>(query.text, query.values);
     // PostgreSQL answers a boolean, Redshift a number.
     const cancelled = rows[0]?.cancelled;

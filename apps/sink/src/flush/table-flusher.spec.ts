@@ -91,6 +91,7 @@ class FakeWarehouse implements Destination {
   prepareTable = async () => undefined;
   findBlockers = async () => [];
   cancelSession = async () => false;
+  terminateSession = async () => false;
   ping = async () => true;
   close = async () => undefined;
 }

@@ -22,7 +22,10 @@ export interface LockEpisode {
   ddl: boolean;
   timeouts: number;
   blockers: Blocker[];
+  /** Sessions whose statement was cancelled, or that were terminated, in this episode. */
   cancelled: number[];
+  /** Idle-in-transaction blockers already reported as beyond a cancel. */
+  idleNoted: number[];
 }
 
 /**
@@ -57,6 +60,7 @@ export class LockWatch {
         timeouts: 0,
         blockers,
         cancelled: [],
+        idleNoted: [],
       };
       this.episodes.set(contract.name, episode);
       this.metrics.blockedFlushes.inc(labels);
@@ -70,17 +74,48 @@ export class LockWatch {
 
     if (contract.locks.onTimeout === 'fail') throw new LockPolicyFailure(contract.name, blockers);
     if (contract.locks.onTimeout === 'cancel-blockers') {
-      for (const blocker of blockers) {
-        if ((blocker.transactionAgeSeconds ?? 0) * 1000 < contract.locks.cancelOlderThanMs) continue;
-        const cancelled = await this.destination.cancelSession(blocker.pid);
-        if (cancelled) episode.cancelled.push(blocker.pid);
-        this.metrics.cancelledBlockers.inc(labels);
-        this.logger.error(
-          { table: contract.name, blocker, cancelled, olderThanMs: contract.locks.cancelOlderThanMs },
-          `CANCELLED the statement of blocking session ${blocker.pid} (${blocker.user ?? '?'}) on ${contract.name}: lock policy cancel-blockers`,
-        );
-      }
+      for (const blocker of blockers) await this.endBlocker(contract, episode, blocker);
     }
+  }
+
+  /**
+   * Lock policy cancel-blockers, for one blocker: a running statement older than the threshold
+   * is cancelled; a session idle in its transaction runs nothing a cancel could stop, so it is
+   * terminated only where the table opts in (terminateIdleOlderThanMs), else said once. Only
+   * signals that reached a session are logged and counted.
+   */
+  private async endBlocker(contract: TableContract, episode: LockEpisode, blocker: Blocker): Promise<void> {
+    const ageMs = (blocker.transactionAgeSeconds ?? 0) * 1000;
+    const { cancelOlderThanMs, terminateIdleOlderThanMs } = contract.locks;
+    const labels = { table: contract.name };
+    const idle = blocker.state?.startsWith('idle in transaction') ?? false;
+    if (!idle) {
+      if (ageMs < cancelOlderThanMs || !(await this.destination.cancelSession(blocker.pid))) return;
+      episode.cancelled.push(blocker.pid);
+      this.metrics.cancelledBlockers.inc(labels);
+      this.logger.error(
+        { table: contract.name, blocker, olderThanMs: cancelOlderThanMs },
+        `CANCELLED the statement of blocking session ${blocker.pid} (${blocker.user ?? '?'}) on ${contract.name}: lock policy cancel-blockers`,
+      );
+      return;
+    }
+    if (terminateIdleOlderThanMs !== null && ageMs >= terminateIdleOlderThanMs) {
+      if (!(await this.destination.terminateSession(blocker.pid))) return;
+      episode.cancelled.push(blocker.pid);
+      this.metrics.cancelledBlockers.inc(labels);
+      this.logger.error(
+        { table: contract.name, blocker, olderThanMs: terminateIdleOlderThanMs },
+        `TERMINATED blocking session ${blocker.pid} (${blocker.user ?? '?'}), idle in its transaction on ${contract.name}: locks.terminateIdleOlderThanMs`,
+      );
+      return;
+    }
+    if (episode.idleNoted.includes(blocker.pid)) return;
+    episode.idleNoted.push(blocker.pid);
+    this.logger.warn(
+      { table: contract.name, blocker },
+      `blocking session ${blocker.pid} (${blocker.user ?? '?'}) is idle in its transaction on ${contract.name}: a cancel cannot end it; ` +
+        'end that transaction, or set locks.terminateIdleOlderThanMs to let the loader terminate such sessions',
+    );
   }
 
   /** The table's flush went through: the episode, if any, is over. */

@@ -224,6 +224,10 @@ export class PostgresDialect implements Dialect {
     return { text: 'SELECT pg_cancel_backend($1) AS cancelled', values: [pid] };
   }
 
+  terminateSession(pid: number): Query {
+    return { text: 'SELECT pg_terminate_backend($1) AS cancelled', values: [pid] };
+  }
+
   lockTimeout(ms: number): string {
     if (!Number.isInteger(ms) || ms <= 0)
       throw new Error(`lock timeout must be a positive whole number of ms, not ${ms}`);

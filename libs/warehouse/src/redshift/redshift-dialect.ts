@@ -332,6 +332,10 @@ export class RedshiftDialect implements Dialect {
     return { text: 'SELECT pg_cancel_backend($1) AS cancelled', values: [pid] };
   }
 
+  terminateSession(pid: number): Query {
+    return { text: 'SELECT pg_terminate_backend($1) AS cancelled', values: [pid] };
+  }
+
   /**
    * Redshift has no lock_timeout: a statement timeout is what bounds a lock wait. The
    * destination sets it short while it takes locks, then to the load budget for COPY and merge.
