@@ -1,7 +1,16 @@
 import { loadConfigFile, runtimeSettings } from '@app/config';
 import { ingestValueSubject, loadTransforms } from '@app/contracts';
-import { AvroChangeCodec, createKafka, TransactionalPipeline, type PipelineOutput } from '@app/kafka';
+import {
+  AvroChangeCodec,
+  createKafka,
+  messageBudget,
+  readMaxMessageBytes,
+  TransactionalPipeline,
+  type PipelineOutput,
+  type PipelineRecord,
+} from '@app/kafka';
 import type { Logger } from '@app/observability';
+import { createS3Client, S3ObjectStore } from '@app/staging';
 import { valueRulesFor } from '@app/warehouse';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { Admin } from 'kafkajs';
@@ -9,7 +18,10 @@ import { planLanes, type LaneBaseline } from './lanes/lane-baseline';
 import { LaneBaselineStore, partitionCount } from './lanes/lane-baseline.store';
 import { RouterMetrics } from './metrics/router-metrics';
 import type { RouterSettings } from './router-settings';
-import { routeRecord, type RouteContext } from './routing/route-record';
+import { summarizeDeadLetters } from './routing/dead-letter-summary';
+import { FitToTopics } from './routing/fit-to-topics';
+import { deadLetterOfFailure, routeBatch } from './routing/route-batch';
+import { deadLetter, type RouteContext } from './routing/route-record';
 
 /**
  * Wires the router: checks the topics and the lanes, then runs the transactional pipeline
@@ -39,7 +51,11 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
     const config = loadConfigFile();
     const transforms = loadTransforms(config);
     const runtime = runtimeSettings();
-    const kafka = createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-router`, this.logger);
+    // The coordinator's CONCURRENT_TRANSACTIONS answers are a normal step that kafkajs retries:
+    // logged at debug by the client, counted here.
+    const kafka = createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-router`, this.logger, {
+      onCoordinatorRetry: () => this.metrics.concurrentTransactions.inc(),
+    });
     const admin = kafka.admin();
     this.admin = admin;
     await admin.connect();
@@ -81,6 +97,17 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
       lanes: plan.lanes,
       dlqPartitions: dlqPartitions!,
     };
+    // Read once: a topic's limit changing while running is rare, and a refusal after it
+    // still ends as a dead letter of the one record at fault rather than a stall.
+    const maxMessageBytes = await readMaxMessageBytes(admin, [topics.changes, topics.dlq]);
+    this.logger.info({ maxMessageBytes: Object.fromEntries(maxMessageBytes) }, 'topic message limits');
+    const fitter = new FitToTopics({
+      budgetOf: (topic) => messageBudget(maxMessageBytes.get(topic)!),
+      dlqTopic: topics.dlq,
+      store: new S3ObjectStore(createS3Client(runtime.s3), runtime.s3.bucket),
+      prefix: runtime.s3.prefix,
+      deadLetter: (record, reason) => deadLetter(ctx, record, reason),
+    });
     this.pipeline = new TransactionalPipeline({
       kafka,
       groupId: this.settings.groupId,
@@ -88,35 +115,31 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
       transactionalIdPrefix: this.settings.transactionalIdPrefix,
       sessionTimeoutMs: this.settings.sessionTimeoutMs,
       partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
+      maxMessageBytes,
       logger: this.logger,
       onFatal: this.onFatal,
-      onCommitted: (records, outputs, seconds) => this.metrics.committed(records, outputs, seconds),
-      onRetry: () => this.metrics.retries.inc(),
-      transform: async (records) => {
-        const outputs: PipelineOutput[] = [];
-        for (const record of records) {
-          const result = await routeRecord(ctx, record, codec);
-          if (result.kind === 'filtered') continue;
-          if (result.kind === 'dead') {
-            this.logger.warn(
-              {
-                partition: record.partition,
-                offset: record.offset,
-                code: result.error.code,
-                reason: result.error.message,
-              },
-              'change refused; dead-lettered',
-            );
-          }
-          outputs.push(result.output);
-        }
-        return outputs;
+      onCommitted: (records, outputs, seconds) => {
+        this.metrics.committed(records, outputs, seconds);
+        this.logDeadLetters(records, outputs);
       },
+      onRetry: (_error, code) => this.metrics.retries.inc({ code }),
+      transform: (records) => routeBatch(ctx, fitter, codec, records),
+      deadLetter: (record, failure) => deadLetterOfFailure(ctx, fitter, record, failure),
     });
     await this.pipeline.start();
     this.logger.info(
       { ingest: topics.ingest, changes: topics.changes, dlq: topics.dlq, groupId: this.settings.groupId },
       'router running',
+    );
+  }
+
+  /** One line per committed batch with dead letters, never one per record. */
+  private logDeadLetters(records: PipelineRecord[], outputs: PipelineOutput[]): void {
+    const summary = summarizeDeadLetters(outputs);
+    if (!summary) return;
+    this.logger.warn(
+      { partition: records[0]!.partition, from: records[0]!.offset, to: records.at(-1)!.offset, ...summary },
+      'changes refused; dead-lettered',
     );
   }
 

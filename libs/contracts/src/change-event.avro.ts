@@ -1,4 +1,5 @@
 import type { ChangeEvent } from './change-event';
+import { parseBoundedJson } from './bounded-json';
 import { ChangeRejected } from './error-codes';
 
 /**
@@ -78,14 +79,11 @@ export function fromAvroRecord(record: AvroChangeRecord): Record<string, unknown
   const text = record[field];
   if (text !== null) {
     try {
-      event[field] = JSON.parse(text);
+      event[field] = parseBoundedJson(text);
     } catch (error) {
+      const issue = (error as ChangeRejected).issues[0]!;
       throw new ChangeRejected([
-        {
-          code: 'MALFORMED_JSON',
-          field,
-          message: `the Avro field ${field} must hold JSON text: ${(error as Error).message}`,
-        },
+        { code: issue.code, field, message: `the Avro field ${field} must hold JSON text: ${issue.message}` },
       ]);
     }
   }

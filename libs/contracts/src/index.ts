@@ -1,3 +1,4 @@
+export * from './bounded-json';
 export * from './change-event';
 export * from './coerce-value';
 export * from './compare-versions';

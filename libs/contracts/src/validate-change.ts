@@ -1,4 +1,5 @@
 import { findTable, type TableContract, type TablelaneConfig } from '@app/config';
+import { parseBoundedJson } from './bounded-json';
 import type { CanonicalChange } from './change-event';
 import { coerceValue } from './coerce-value';
 import { ChangeRejected, type ChangeIssue } from './error-codes';
@@ -13,18 +14,10 @@ const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null &
  */
 export function parseChangeJson(
   config: TablelaneConfig,
-  text: string,
+  text: string | Buffer,
   rules: WarehouseValueRules = DEFAULT_VALUE_RULES,
 ): CanonicalChange {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ChangeRejected([
-      { code: 'MALFORMED_JSON', message: `not valid JSON: ${(error as Error).message}` },
-    ]);
-  }
-  return validateChange(config, raw, rules);
+  return validateChange(config, parseBoundedJson(text), rules);
 }
 
 /**

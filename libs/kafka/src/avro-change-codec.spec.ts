@@ -1,4 +1,5 @@
-import { ChangeRejected } from '@app/contracts';
+import { CHANGE_EVENT_AVRO_SCHEMA, ChangeRejected } from '@app/contracts';
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { AvroChangeCodec } from './avro-change-codec';
 import { RegistryUnavailable, type SchemaRegistryPort } from './schema-registry-client';
@@ -64,5 +65,34 @@ describe('AvroChangeCodec', () => {
     expect(await codeOf(new AvroChangeCodec(registry(true), 's').decode(unknownId))).toBe(
       new RegistryUnavailable('x').name,
     );
+  });
+
+  it('gives a wrong magic byte, a foreign schema and invalid UTF-8 codes of their own', async () => {
+    const foreign = avro.Type.forSchema({
+      type: 'record',
+      name: 'Other',
+      fields: [{ name: 'n', type: 'int' }],
+    });
+    const schemas: SchemaRegistryPort = {
+      register: async () => 7,
+      schemaById: async (id) => ({
+        schema: JSON.stringify(id === 8 ? foreign.schema() : CHANGE_EVENT_AVRO_SCHEMA),
+      }),
+    };
+    const codec = new AvroChangeCodec(schemas, 's');
+    const good = await codec.encode({ table: 'public.sales', op: 'delete', key: { id: 1 } });
+    expect(await codeOf(codec.decode(Buffer.concat([Buffer.from([1]), good.subarray(1)])))).toBe(
+      'BAD_MAGIC_BYTE',
+    );
+    const otherId = Buffer.from(good);
+    otherId.writeInt32BE(8, 1);
+    expect(await codeOf(codec.decode(otherId))).toBe('INCOMPATIBLE_SCHEMA');
+    // The table name "public.sales" with one byte made invalid: avsc would load U+FFFD.
+    const broken = Buffer.from(good);
+    broken[broken.indexOf('sales')] = 0xff;
+    expect(await codeOf(codec.decode(broken))).toBe('INVALID_UTF8');
+    // A real U+FFFD that the producer sent is kept.
+    const kept = await codec.encode({ table: 'public.sales', op: 'delete', key: { id: '\uFFFD' } });
+    expect(await codec.decode(kept)).toMatchObject({ key: { id: '\uFFFD' } });
   });
 });

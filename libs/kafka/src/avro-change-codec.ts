@@ -19,7 +19,24 @@ export function looksAvroFramed(bytes: Buffer): boolean {
   return bytes.length > 0 && bytes[0] === MAGIC_BYTE;
 }
 
-type Reader = { ok: true; read: (payload: Buffer) => AvroChangeRecord } | { ok: false; reason: string };
+/** What a decoder puts where bytes were not UTF-8 (avsc decodes strings leniently). */
+const REPLACEMENT = '\uFFFD';
+
+/**
+ * avsc replaces invalid UTF-8 in strings with U+FFFD without a word. Only when a decoded
+ * string holds U+FFFD (rare), decode with the writer schema and encode again: the same bytes
+ * come back unless a replacement happened, which would load text the producer never sent.
+ */
+function assertStrictUtf8(writer: avro.Type, payload: Buffer): void {
+  if (writer.toBuffer(writer.fromBuffer(payload)).equals(payload)) return;
+  throw new ChangeRejected([
+    { code: 'INVALID_UTF8', message: 'a string of the Avro body is not valid UTF-8' },
+  ]);
+}
+
+type Reader =
+  | { ok: true; read: (payload: Buffer) => AvroChangeRecord; writer: avro.Type }
+  | { ok: false; reason: string };
 
 /**
  * Encodes and decodes change events in the Avro form through the schema registry. Writer
@@ -66,7 +83,15 @@ export class AvroChangeCodec {
    * when the registry cannot be asked (nothing is known about the record yet).
    */
   async decode(bytes: Buffer): Promise<Record<string, unknown>> {
-    if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC_BYTE) {
+    if (bytes[0] !== MAGIC_BYTE) {
+      throw new ChangeRejected([
+        {
+          code: 'BAD_MAGIC_BYTE',
+          message: `not in the Avro wire format: the magic byte is ${bytes[0]}, not 0`,
+        },
+      ]);
+    }
+    if (bytes.length < HEADER_BYTES) {
       throw new ChangeRejected([
         {
           code: 'AVRO_DECODE_FAILED',
@@ -76,10 +101,11 @@ export class AvroChangeCodec {
     }
     const id = bytes.readInt32BE(1);
     const reader = await this.readerFor(id);
-    if (!reader.ok) throw new ChangeRejected([{ code: 'AVRO_DECODE_FAILED', message: reader.reason }]);
+    if (!reader.ok) throw new ChangeRejected([{ code: 'INCOMPATIBLE_SCHEMA', message: reader.reason }]);
+    const payload = bytes.subarray(HEADER_BYTES);
     let record: AvroChangeRecord;
     try {
-      record = reader.read(bytes.subarray(HEADER_BYTES));
+      record = reader.read(payload);
     } catch (error) {
       throw new ChangeRejected([
         {
@@ -88,6 +114,8 @@ export class AvroChangeCodec {
         },
       ]);
     }
+    if (Object.values(record).some((v) => typeof v === 'string' && v.includes(REPLACEMENT)))
+      assertStrictUtf8(reader.writer, payload);
     return fromAvroRecord(record);
   }
 
@@ -108,6 +136,7 @@ export class AvroChangeCodec {
       const resolver = this.readerType.createResolver(writer);
       reader = {
         ok: true,
+        writer,
         read: (payload) => this.readerType.fromBuffer(payload, resolver) as AvroChangeRecord,
       };
     } catch (error) {

@@ -1,5 +1,12 @@
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, Producer } from 'kafkajs';
 import type { KafkaLogger } from './kafka-client';
+import { DEFAULT_MAX_MESSAGE_BYTES, messageBudget, splitToFit } from './message-limits';
+import { classifyFailure, type PipelineFailure } from './pipeline-failure';
+
+// The size rules and failure kinds are part of the pipeline's API (the sink's dead-letter
+// writer splits the same way).
+export * from './message-limits';
+export * from './pipeline-failure';
 
 /** One record of the input topic, as the transform sees it. */
 export interface PipelineRecord {
@@ -28,18 +35,27 @@ export interface TransactionalPipelineOptions {
   /** Each input partition gets its own transactional id: `<prefix>.<topic>.<partition>`. */
   transactionalIdPrefix: string;
   /**
-   * Turns a batch of input records into the records to write. Throwing means "nothing is
-   * known yet" (e.g. the registry is down): the transaction is aborted and the batch retried.
-   * Bad data must be turned into outputs (dead letters), never thrown.
+   * Turns a batch of input records into the records to write. Bad data should be turned into
+   * outputs (dead letters). Throwing an error with `retriable: true` means "nothing is known
+   * yet" (e.g. the registry is down): the transaction is aborted and the batch retried with
+   * backoff. Any other error is taken as caused by a record: the batch is split until that
+   * record is alone, and it becomes `deadLetter(record, failure)`.
    */
   transform(records: PipelineRecord[]): Promise<PipelineOutput[]>;
+  /**
+   * The output for a record that fails alone (its transform throws, or the broker refuses
+   * what it became). Keep it small: it must fit where the record itself did not.
+   */
+  deadLetter(record: PipelineRecord, failure: PipelineFailure): Promise<PipelineOutput>;
+  /** Effective `max.message.bytes` per output topic; a topic not in it gets the broker default. */
+  maxMessageBytes?: ReadonlyMap<string, number>;
   logger: KafkaLogger;
   /** Called when the consumer stopped for good; the process should exit and be restarted. */
   onFatal(error: Error): void;
   /** Called after a batch's transaction committed, with what it wrote (for metrics). */
   onCommitted?(records: PipelineRecord[], outputs: PipelineOutput[], seconds: number): void;
-  /** Called when a batch's transaction failed and will be retried. */
-  onRetry?(error: Error): void;
+  /** Called when a batch's transaction failed and will be retried or split; `code` as classified. */
+  onRetry?(error: Error, code: string): void;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   partitionsConsumedConcurrently?: number;
@@ -124,93 +140,147 @@ export class TransactionalPipeline {
     await this.admin.disconnect();
   }
 
-  private async processBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
-    const { topic, partition } = batch;
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     if (batch.messages.length === 0) return;
-    const firstOffset = batch.messages[0]!.offset;
-    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
     const records: PipelineRecord[] = batch.messages.map((m) => ({
-      topic,
-      partition,
+      topic: batch.topic,
+      partition: batch.partition,
       offset: m.offset,
       key: m.key,
       value: m.value,
       headers: m.headers ?? {},
     }));
+    // The last range ends at the batch's last offset, which may lie past its last record
+    // (transaction markers): committing it keeps the group from fetching the markers again.
+    await this.processRange(payload, records, batch.lastOffset(), process.hrtime.bigint());
+  }
 
-    const started = process.hrtime.bigint();
+  /**
+   * Routes records and commits them with the offset after `lastOffset` in one transaction.
+   * Transient failures retry the range with backoff. A failure the records themselves cause
+   * splits the range in halves, each committed on its own, until the one record at fault is
+   * alone: that one is committed as the dead letter `options.deadLetter` makes of it, so a bad
+   * record costs one dead letter instead of stopping the partition.
+   */
+  private async processRange(
+    payload: EachBatchPayload,
+    records: PipelineRecord[],
+    lastOffset: string,
+    started: bigint,
+  ): Promise<'committed' | 'stopped'> {
+    const { isRunning, isStale, heartbeat } = payload;
+    const { topic, partition } = payload.batch;
+    let quarantine: PipelineFailure | undefined;
     for (let attempt = 1; isRunning() && !isStale(); attempt++) {
-      const lane = this.laneOf(partition);
-      let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
-      try {
-        const producer = await this.producerFor(partition, lane);
-        // The first transaction of a producer runs InitProducerId, which fences older owners
-        // of this partition and settles their open transaction (commit or abort).
-        transaction = await producer.transaction();
-        if (!lane.verified) {
-          const committed = await this.committedOffset(topic, partition);
-          lane.verified = true;
-          if (committed !== undefined && committed !== firstOffset) {
-            // Our fetch position was read before the fence: an older owner committed more (or
-            // less) since. Restart from what is committed now, or we would route twice.
-            await transaction.abort();
-            this.options.logger.warn(
-              { topic, partition, fetched: firstOffset, committed },
-              'router re-seeking to the committed offset after fencing',
-            );
-            this.consumer.seek({ topic, partition, offset: committed });
-            return;
-          }
+      const outcome = await this.attemptRange(payload, records, lastOffset, started, quarantine);
+      if (outcome.kind !== 'failed') return outcome.kind;
+      const { failure } = outcome;
+      this.options.onRetry?.(failure.error, failure.code);
+      if (failure.recordAtFault && quarantine === undefined) {
+        if (records.length > 1) {
+          const half = Math.ceil(records.length / 2);
+          const first = records.slice(0, half);
+          const rest = records.slice(half);
+          this.options.logger.debug(
+            { topic, partition, from: records[0]!.offset, records: records.length, code: failure.code },
+            'router splitting a failing range to find the record at fault',
+          );
+          const firstOutcome = await this.processRange(payload, first, first.at(-1)!.offset, started);
+          if (firstOutcome === 'stopped') return 'stopped';
+          return this.processRange(payload, rest, lastOffset, started);
         }
-        const outputs = await this.options.transform(records);
-        if (outputs.length > 0) {
-          await transaction.sendBatch({ acks: -1, topicMessages: groupByTopic(outputs) });
-        }
-        await transaction.sendOffsets({
-          consumerGroupId: this.options.groupId,
-          topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
-        });
-        // The one commit point: outputs and the input offset become visible together.
-        await transaction.commit();
-        this.options.logger.debug(
-          { topic, partition, from: firstOffset, to: batch.lastOffset(), outputs: outputs.length },
-          'batch committed',
-        );
-        resolveOffset(batch.lastOffset());
-        this.options.onCommitted?.(records, outputs, Number(process.hrtime.bigint() - started) / 1e9);
-        await heartbeat();
-        return;
-      } catch (error) {
-        if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
-        this.options.onRetry?.(error as Error);
-        // After a fence or a failed commit the producer's state is unknown: start afresh.
-        await this.dropProducer(partition);
-        const backoff = Math.min(
-          30_000,
-          (this.options.retryBackoffMs ?? 200) * 2 ** Math.min(attempt - 1, 8),
-        );
-        this.options.logger.warn(
-          {
-            topic,
-            partition,
-            offset: firstOffset,
-            attempt,
-            error: (error as Error).message,
-            retryInMs: backoff,
-          },
-          'router transaction failed; retrying the batch',
-        );
-        await sleep(backoff);
-        // Rebalance errors from the heartbeat propagate so kafkajs rejoins the group.
-        await heartbeat();
+        quarantine = failure;
+        continue;
       }
+      const backoff = Math.min(30_000, (this.options.retryBackoffMs ?? 200) * 2 ** Math.min(attempt - 1, 8));
+      // Expected retries (a transaction still settling) and repeats of one failure are
+      // debug lines; the first failure and every doubling of the count stay visible.
+      const loud = !failure.expected && (attempt & (attempt - 1)) === 0;
+      this.options.logger[loud ? 'warn' : 'debug'](
+        {
+          topic,
+          partition,
+          offset: records[0]!.offset,
+          attempt,
+          code: failure.code,
+          error: truncate(failure.error.message),
+          retryInMs: backoff,
+        },
+        quarantine ? 'router cannot write a dead letter; retrying' : 'router transaction failed; retrying',
+      );
+      await sleep(backoff);
+      // Rebalance errors from the heartbeat propagate so kafkajs rejoins the group.
+      await heartbeat();
     }
+    return 'stopped';
+  }
+
+  private async attemptRange(
+    { resolveOffset, heartbeat }: EachBatchPayload,
+    records: PipelineRecord[],
+    lastOffset: string,
+    started: bigint,
+    quarantine: PipelineFailure | undefined,
+  ): Promise<{ kind: 'committed' | 'stopped' } | { kind: 'failed'; failure: PipelineFailure }> {
+    const { topic, partition } = records[0]!;
+    const firstOffset = records[0]!.offset;
+    const lane = this.laneOf(partition);
+    let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
+    let stage: 'transform' | 'kafka' = 'kafka';
+    try {
+      const producer = await this.producerFor(partition, lane);
+      // The first transaction of a producer runs InitProducerId, which fences older owners
+      // of this partition and settles their open transaction (commit or abort).
+      transaction = await producer.transaction();
+      if (!lane.verified) {
+        const committed = await this.committedOffset(topic, partition);
+        lane.verified = true;
+        if (committed !== undefined && committed !== firstOffset) {
+          // Our fetch position was read before the fence: an older owner committed more (or
+          // less) since. Restart from what is committed now, or we would route twice.
+          await transaction.abort();
+          this.options.logger.warn(
+            { topic, partition, fetched: firstOffset, committed },
+            'router re-seeking to the committed offset after fencing',
+          );
+          this.consumer.seek({ topic, partition, offset: committed });
+          return { kind: 'stopped' };
+        }
+      }
+      stage = 'transform';
+      const outputs = quarantine
+        ? [await this.options.deadLetter(records[0]!, quarantine)]
+        : await this.options.transform(records);
+      stage = 'kafka';
+      // Each send is one produce request: split so every partition's share fits its topic.
+      for (const group of splitToFit(outputs, (t) => this.budgetOf(t))) {
+        await transaction.sendBatch({ acks: -1, topicMessages: groupByTopic(group) });
+      }
+      await transaction.sendOffsets({
+        consumerGroupId: this.options.groupId,
+        topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
+      });
+      // The one commit point: outputs and the input offset become visible together.
+      await transaction.commit();
+      this.options.logger.debug(
+        { topic, partition, from: firstOffset, to: lastOffset, outputs: outputs.length },
+        'batch committed',
+      );
+      resolveOffset(lastOffset);
+      this.options.onCommitted?.(records, outputs, Number(process.hrtime.bigint() - started) / 1e9);
+      await heartbeat();
+      return { kind: 'committed' };
+    } catch (error) {
+      if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
+      // After a fence or a failed commit the producer's state is unknown: start afresh.
+      await this.dropProducer(partition);
+      return { kind: 'failed', failure: classifyFailure(error, stage) };
+    }
+  }
+
+  private budgetOf(topic: string): number {
+    return messageBudget(this.options.maxMessageBytes?.get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES);
   }
 
   private laneOf(partition: number): PartitionLane {
@@ -269,5 +339,8 @@ function groupByTopic(outputs: PipelineOutput[]) {
     })),
   }));
 }
+
+/** Log fields stay short: a broker or transform error can quote a whole record. */
+const truncate = (text: string, max = 500) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

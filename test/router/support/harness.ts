@@ -43,6 +43,8 @@ export async function createTestTopics(
   kafka: Kafka,
   prefix: string,
   partitions = { ingest: 4, changes: 8, dlq: 1 },
+  /** Topic configs, e.g. a small `max.message.bytes` for the changes and dlq topics. */
+  configs: Partial<Record<'ingest' | 'changes' | 'dlq', Record<string, string>>> = {},
 ): Promise<TestTopics> {
   const base = unique(prefix);
   const topics = { base, ingest: `${base}.ingest`, changes: `${base}.changes`, dlq: `${base}.dlq` };
@@ -51,11 +53,12 @@ export async function createTestTopics(
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [
-        { topic: topics.ingest, numPartitions: partitions.ingest, replicationFactor: 1 },
-        { topic: topics.changes, numPartitions: partitions.changes, replicationFactor: 1 },
-        { topic: topics.dlq, numPartitions: partitions.dlq, replicationFactor: 1 },
-      ],
+      topics: (['ingest', 'changes', 'dlq'] as const).map((role) => ({
+        topic: topics[role],
+        numPartitions: partitions[role],
+        replicationFactor: 1,
+        configEntries: Object.entries(configs[role] ?? {}).map(([name, value]) => ({ name, value })),
+      })),
     });
   } finally {
     await admin.disconnect();

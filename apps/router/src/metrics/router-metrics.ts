@@ -1,5 +1,6 @@
 import { DLQ_HEADERS } from '@app/contracts';
 import type { PipelineOutput, PipelineRecord } from '@app/kafka';
+import { PAYLOAD_HEADERS } from '../routing/fit-to-topics';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** The router's Prometheus metrics, counted only for committed transactions. */
@@ -24,7 +25,18 @@ export class RouterMetrics {
   });
   readonly retries = new Counter({
     name: 'tablelane_router_transaction_retries_total',
-    help: 'Batch transactions aborted and retried',
+    help: 'Batch transactions aborted and retried or split, by error code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+  readonly concurrentTransactions = new Counter({
+    name: 'tablelane_router_concurrent_transactions_total',
+    help: 'CONCURRENT_TRANSACTIONS answers that kafkajs retried (logged at debug)',
+    registers: [this.registry],
+  });
+  readonly payloadsMoved = new Counter({
+    name: 'tablelane_router_dead_letter_payloads_moved_total',
+    help: 'Dead letters too big for the dead-letter topic whose payload was moved to S3',
     registers: [this.registry],
   });
   readonly batchSeconds = new Histogram({
@@ -43,6 +55,7 @@ export class RouterMetrics {
       const code = output.headers?.[DLQ_HEADERS.errorCode];
       if (code === undefined) this.routed.inc({ table: String(output.key) });
       else this.deadLettered.inc({ code: String(code) });
+      if (output.headers?.[PAYLOAD_HEADERS.s3Key] !== undefined) this.payloadsMoved.inc();
     }
     // Every record gives one output at most: the rest were dropped by filters.
     this.filtered.inc(records.length - outputs.length);

@@ -111,4 +111,35 @@ describe('routeRecord', () => {
     const refused = await routeRecord(onRedshift, value, noAvro);
     expect(refused.kind === 'dead' && refused.error.message).toContain('bytes');
   });
+
+  it.each([
+    [
+      '6,000-level nesting',
+      Buffer.from(`{"table":"public.sales","row":${'['.repeat(6000)}${']'.repeat(6000)}}`),
+      'TOO_DEEP',
+    ],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), 'INVALID_UTF8'],
+    [
+      'a lone surrogate',
+      Buffer.from('{"table":"public.sales","op":"upsert","row":{"id":1,"n":"\\udc00"}}'),
+      'INVALID_UTF8',
+    ],
+    ['a magic byte other than 0', Buffer.from([1, 0, 0, 0, 7, 2]), 'BAD_MAGIC_BYTE'],
+  ])('dead-letters %s instead of throwing or altering text', async (_what, value, code) => {
+    const result = await routeRecord(ctx, record(value), noAvro);
+    expect(result.kind === 'dead' && result.error.code).toBe(code);
+  });
+
+  it('dead-letters any unexpected failure with a code and the reason, but rethrows what a retry can fix', async () => {
+    const broken = { decode: async () => Promise.reject(new TypeError('boom')) };
+    const result = await routeRecord(ctx, record(Buffer.from([0, 0, 0, 0, 9])), broken);
+    expect(result.kind === 'dead' && result.error).toEqual({
+      code: 'ROUTER_FAILED',
+      message: 'the router failed on this record: TypeError: boom',
+    });
+    const down = {
+      decode: async () => Promise.reject(Object.assign(new Error('down'), { retriable: true })),
+    };
+    await expect(routeRecord(ctx, record(Buffer.from([0, 0, 0, 0, 9])), down)).rejects.toThrow('down');
+  });
 });

@@ -23,15 +23,23 @@ export interface RouteContext {
   dlqPartitions: number;
 }
 
+/** Why a record was dead-lettered: a contract code (ChangeRejected) or the router's own. */
+export interface DeadLetterReason {
+  code: string;
+  message: string;
+}
+
 export type RouteResult =
   | { kind: 'change'; table: string; output: PipelineOutput }
-  | { kind: 'dead'; error: ChangeRejected; output: PipelineOutput }
+  | { kind: 'dead'; error: DeadLetterReason; output: PipelineOutput }
   | { kind: 'filtered'; table: string; reason: string };
 
 /**
  * The router's decision for one ingest record: one change on its table's lane, a dead letter
- * with the reason, or nothing when a table's filter drops it. Errors other than bad data
- * (the registry is down) are thrown, so the batch is retried rather than dead-lettered.
+ * with the reason, or nothing when a table's filter drops it. Only an error that says a
+ * retry helps (the registry is down) is thrown, so the batch is retried; any other failure
+ * while handling the record, a bug included, is that record's dead letter, so one record can
+ * never stop its partition.
  */
 export async function routeRecord(
   ctx: RouteContext,
@@ -41,10 +49,19 @@ export async function routeRecord(
   try {
     return routeDecoded(ctx, await decodeIngestValue(record.value, avro));
   } catch (error) {
-    if (error instanceof ChangeRejected)
-      return { kind: 'dead', error, output: deadLetter(ctx, record, error) };
-    throw error;
+    if (isRetriable(error)) throw error;
+    const reason = reasonOf(error);
+    return { kind: 'dead', error: reason, output: deadLetter(ctx, record, reason) };
   }
+}
+
+const isRetriable = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+
+function reasonOf(error: unknown): DeadLetterReason {
+  if (error instanceof ChangeRejected) return { code: error.code, message: error.message };
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { code: 'ROUTER_FAILED', message: `the router failed on this record: ${message}` };
 }
 
 /** The decision for a decoded record. Pure: no I/O. Throws ChangeRejected for bad data. */
@@ -67,7 +84,11 @@ export function routeDecoded(ctx: RouteContext, decoded: unknown): RouteResult {
 }
 
 /** A dead letter keeps the original bytes and headers, and says where they came from and why. */
-export function deadLetter(ctx: RouteContext, record: PipelineRecord, error: ChangeRejected): PipelineOutput {
+export function deadLetter(
+  ctx: RouteContext,
+  record: PipelineRecord,
+  error: DeadLetterReason,
+): PipelineOutput {
   const headers: Record<string, string | Buffer> = {};
   for (const [name, value] of Object.entries(record.headers)) {
     if (typeof value === 'string' || Buffer.isBuffer(value)) headers[name] = value;
