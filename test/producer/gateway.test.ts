@@ -147,6 +147,22 @@ describe('producer gateway', () => {
       body: { error: 'TABLE_NOT_IN_SCOPE', errors: [{ index: 1, table: 'shop.orders' }] },
     });
 
+    // HTTP conventions: an unread Content-Type is 415, a wrong method on a known path 405 with
+    // Allow, an unknown path 404; every one with a JSON error body.
+    expect(await post(JSON.stringify(sale('b9')), { 'content-type': 'text/plain' })).toMatchObject({
+      status: 415,
+      body: { error: 'UNSUPPORTED_MEDIA_TYPE' },
+    });
+    const wrongMethod = await fetch(`${url}/v1/changes`, {
+      headers: { authorization: `Bearer ${keys.all}` },
+    });
+    expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST, OPTIONS']);
+    expect(await wrongMethod.json()).toMatchObject({ error: 'METHOD_NOT_ALLOWED' });
+    const readOnly = await fetch(`${url}/healthz`, { method: 'DELETE' });
+    expect([readOnly.status, readOnly.headers.get('allow')]).toEqual([405, 'GET, HEAD, OPTIONS']);
+    const unknown = await fetch(`${url}/v1/change`, { method: 'POST', body: '[]' });
+    expect([unknown.status, await unknown.json()]).toMatchObject([404, { error: 'NOT_FOUND' }]);
+
     // Still healthy, still accepting; the OpenAPI description is served.
     expect(await post(JSON.stringify(sale('g9')))).toEqual({ status: 202, body: { accepted: 1 } });
     good.push('g9');
@@ -155,6 +171,7 @@ describe('producer gateway', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('tablelane_gateway_requests_total{status="413"} 2');
     expect(metrics).toContain('tablelane_gateway_changes_accepted_total 6');
+    expect(metrics).toContain('tablelane_gateway_responses_total{class="5xx"} 0');
     const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as {
       openapi: string;
       paths: Record<string, { post?: { responses: object } }>;
@@ -166,6 +183,8 @@ describe('producer gateway', () => {
       '401',
       '403',
       '413',
+      '415',
+      '500',
       '503',
     ]);
 

@@ -3,12 +3,17 @@ import { loadTransforms } from '@app/contracts';
 import { createKafka } from '@app/kafka';
 import { createLogger, type Logger } from '@app/observability';
 import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
 import { loadApiKeys } from './auth/api-keys';
 import { API_KEYS } from './auth/api-keys.token';
 import { HealthController } from './health/health.controller';
+import { JsonErrorFilter } from './http/json-error.filter';
+import { answerUnparsableRequests } from './http/unparsable-requests';
 import { ChangesController } from './ingest/changes.controller';
 import { INGEST_PUBLISHER, KafkaIngestPublisher } from './ingest/ingest-publisher';
 import { IngestService } from './ingest/ingest.service';
+import { countResponses } from './metrics/count-responses';
 import { GATEWAY_METRICS, GatewayMetrics } from './metrics/gateway-metrics';
 import { producerSettings } from './producer-settings';
 import { PRODUCER_LOGGER, PRODUCER_SETTINGS } from './producer.tokens';
@@ -24,6 +29,11 @@ const config = (): TablelaneConfig => (contracts ??= loadConfigFile());
     { provide: PRODUCER_SETTINGS, useFactory: () => producerSettings() },
     { provide: API_KEYS, useFactory: () => loadApiKeys() },
     { provide: GATEWAY_METRICS, useFactory: () => new GatewayMetrics() },
+    {
+      provide: APP_FILTER,
+      inject: [PRODUCER_LOGGER],
+      useFactory: (logger: Logger) => new JsonErrorFilter(logger),
+    },
     {
       provide: INGEST_PUBLISHER,
       inject: [PRODUCER_LOGGER],
@@ -49,9 +59,15 @@ export class ProducerModule implements OnApplicationBootstrap, BeforeApplication
   constructor(
     @Inject(INGEST_PUBLISHER) private readonly publisher: KafkaIngestPublisher,
     @Inject(PRODUCER_LOGGER) private readonly logger: Logger,
+    @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   onApplicationBootstrap(): void {
+    // Before listen(): every answer is counted, and what never reaches a route still gets JSON.
+    const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    countResponses(server, this.metrics);
+    answerUnparsableRequests(server, (status) => this.metrics.countResponse(status, false));
     this.logger.info({ topic: config().topics.ingest }, 'producer gateway ready');
   }
 

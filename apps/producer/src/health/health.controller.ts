@@ -1,9 +1,12 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import { All, Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerWrongMethod } from '../http/method-not-allowed';
 import { sendJson } from '../http-reply';
 import { INGEST_PUBLISHER, type IngestPublisher } from '../ingest/ingest-publisher';
 import { GATEWAY_METRICS, type GatewayMetrics } from '../metrics/gateway-metrics';
 import { OPENAPI_DOCUMENT } from './openapi';
+
+const READ_ONLY_PATHS = ['healthz', 'readyz', 'metrics', 'openapi.json'];
 
 @Controller()
 export class HealthController {
@@ -35,5 +38,11 @@ export class HealthController {
   @Get('openapi.json')
   openapi(@Res() res: ServerResponse): void {
     sendJson(res, 200, OPENAPI_DOCUMENT);
+  }
+
+  /** Declared after the GET routes, so it answers only the methods they do not serve (HEAD is GET's). */
+  @All(READ_ONLY_PATHS)
+  wrongMethod(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+    answerWrongMethod(req, res, ['GET', 'HEAD']);
   }
 }

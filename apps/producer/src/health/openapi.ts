@@ -6,6 +6,9 @@ const issue = {
       type: 'string',
       enum: [
         'MALFORMED_JSON',
+        'INVALID_UTF8',
+        'TOO_DEEP',
+        'TOO_LARGE',
         'NOT_AN_OBJECT',
         'UNKNOWN_TABLE',
         'INVALID_OP',
@@ -22,8 +25,12 @@ const issue = {
 
 const errorBody = (code: string) => ({
   type: 'object',
-  required: ['error', 'message'],
-  properties: { error: { type: 'string', example: code }, message: { type: 'string' } },
+  required: ['error', 'message', 'retriable'],
+  properties: {
+    error: { type: 'string', example: code },
+    message: { type: 'string' },
+    retriable: { type: 'boolean', description: 'whether sending the same request again can succeed' },
+  },
 });
 
 /** The OpenAPI 3.1 description served at /openapi.json. */
@@ -33,7 +40,7 @@ export const OPENAPI_DOCUMENT = {
     title: 'tablelane ingest gateway',
     version: '1',
     description:
-      'Publishes change events to the tablelane ingest topic. A batch is accepted whole (202, after Kafka acknowledged every event) or not at all.',
+      'Publishes change events to the tablelane ingest topic. A batch is accepted whole (202, after Kafka acknowledged every event) or not at all. Every 4xx and 5xx has a JSON body {error, message, retriable}: also 404 for an unknown path, 405 (with Allow) for a method a known path does not serve, and 400/431 for requests that are not valid HTTP/1.1.',
   },
   security: [{ bearer: [] }, { apiKey: [] }],
   paths: {
@@ -79,7 +86,11 @@ export const OPENAPI_DOCUMENT = {
                       items: {
                         type: 'object',
                         properties: {
-                          index: { type: 'integer', description: 'position in the array or NDJSON line - 1' },
+                          index: {
+                            type: 'integer',
+                            description:
+                              'position in the array, or NDJSON line number - 1 (blank lines count); 0 for a JSON body that cannot be read as a whole',
+                          },
                           issues: { type: 'array', items: issue },
                         },
                       },
@@ -114,8 +125,18 @@ export const OPENAPI_DOCUMENT = {
             },
           },
           '413': {
-            description: 'The body is larger than TABLELANE_MAX_BODY_BYTES.',
+            description:
+              'The body is larger than TABLELANE_MAX_BODY_BYTES: answered as soon as Content-Length says so or a chunked body passes the limit; the rest is read and discarded (up to 64 MiB) so the client reads the answer.',
             content: { 'application/json': { schema: errorBody('PAYLOAD_TOO_LARGE') } },
+          },
+          '415': {
+            description:
+              'Content-Type is not application/json or application/x-ndjson, or its charset is not UTF-8.',
+            content: { 'application/json': { schema: errorBody('UNSUPPORTED_MEDIA_TYPE') } },
+          },
+          '500': {
+            description: 'The gateway failed unexpectedly (logged); nothing was accepted; a retry may help.',
+            content: { 'application/json': { schema: errorBody('INTERNAL_ERROR') } },
           },
           '503': {
             description: 'Kafka did not acknowledge; retry the batch.',

@@ -1,21 +1,20 @@
-import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import { All, Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, presentedKey, type ApiKeyEntry } from '../auth/api-keys';
 import { API_KEYS } from '../auth/api-keys.token';
-import { header, sendJson } from '../http-reply';
+import { negotiateBodyFormat } from '../http/body-format';
+import { answerWrongMethod } from '../http/method-not-allowed';
+import { header, sendError, sendJson } from '../http-reply';
 import { GATEWAY_METRICS, type GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ProducerSettings } from '../producer-settings';
 import { PRODUCER_SETTINGS } from '../producer.tokens';
 import { IngestService } from './ingest.service';
-import { PayloadTooLarge, readBody } from './read-body';
+import { PayloadTooLarge, readBody, RequestAborted } from './read-body';
 
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-  headers?: Record<string, string>;
-}
-
-/** `POST /v1/changes`: thin HTTP over IngestService (auth, size limit, then the decision). */
+/**
+ * `POST /v1/changes`: thin HTTP over IngestService. Everything that can be refused without
+ * the body (key, Content-Type, declared size) is answered before a byte of it is read.
+ */
 @Controller('v1/changes')
 export class ChangesController {
   constructor(
@@ -27,39 +26,41 @@ export class ChangesController {
 
   @Post()
   async post(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
-    const reply = await this.handle(req);
-    this.metrics.requests.inc({ status: String(reply.status) });
-    if (reply.status === 202) this.metrics.accepted.inc(reply.body.accepted as number);
-    sendJson(res, reply.status, reply.body, reply.headers);
-  }
-
-  private async handle(req: IncomingMessage): Promise<Reply> {
     const presented = presentedKey(header(req, 'authorization'), header(req, 'x-api-key'));
     const key = authenticate(this.keys, presented);
     if (!key) {
-      req.resume();
-      const body = presented
-        ? { error: 'INVALID_API_KEY', message: 'the API key is not valid' }
-        : {
-            error: 'MISSING_API_KEY',
-            message: 'send an API key as Authorization: Bearer <key> or X-Api-Key: <key>',
-          };
-      return { status: 401, body, headers: { 'www-authenticate': 'Bearer realm="tablelane"' } };
+      const [error, message] = presented
+        ? ['INVALID_API_KEY', 'the API key is not valid']
+        : ['MISSING_API_KEY', 'send an API key as Authorization: Bearer <key> or X-Api-Key: <key>'];
+      return sendError(res, 401, error, message, {
+        headers: { 'www-authenticate': 'Bearer realm="tablelane"' },
+      });
     }
+    const negotiated = negotiateBodyFormat(header(req, 'content-type'));
+    if (!negotiated.ok) return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', negotiated.message);
+
+    const limit = this.settings.maxBodyBytes;
+    if (Number(header(req, 'content-length') ?? 0) > limit)
+      return this.tooLarge(res, new PayloadTooLarge(limit));
     let body: Buffer;
     try {
-      const declared = Number(header(req, 'content-length') ?? 0);
-      if (declared > this.settings.maxBodyBytes) throw new PayloadTooLarge(this.settings.maxBodyBytes);
-      body = await readBody(req, this.settings.maxBodyBytes);
+      body = await readBody(req, limit);
     } catch (error) {
-      if (!(error instanceof PayloadTooLarge)) throw error;
-      req.resume();
-      return {
-        status: 413,
-        body: { error: 'PAYLOAD_TOO_LARGE', message: error.message, limit: error.limit },
-        headers: { connection: 'close' },
-      };
+      if (error instanceof PayloadTooLarge) return this.tooLarge(res, error);
+      if (error instanceof RequestAborted) return;
+      throw error;
     }
-    return this.ingest.ingest(key, body.toString('utf8'), header(req, 'content-type'));
+    const reply = await this.ingest.ingest(key, body, negotiated.format);
+    if (reply.status === 202) this.metrics.accepted.inc(reply.body.accepted as number);
+    sendJson(res, reply.status, reply.body);
+  }
+
+  @All()
+  wrongMethod(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+    answerWrongMethod(req, res, ['POST']);
+  }
+
+  private tooLarge(res: ServerResponse, error: PayloadTooLarge): void {
+    sendError(res, 413, 'PAYLOAD_TOO_LARGE', error.message, { fields: { limit: error.limit } });
   }
 }

@@ -25,13 +25,13 @@ describe('IngestService', () => {
     expect(
       await ingest.ingest(
         key,
-        '[{"table":"public.sales","op":"upsert","row":{"id":1,"qty":2}}]',
-        'application/json',
+        Buffer.from('[{"table":"public.sales","op":"upsert","row":{"id":1,"qty":2}}]'),
+        'json',
       ),
     ).toEqual({ status: 202, body: { accepted: 1 } });
     const ndjson =
       '{"table":"public.sales","op":"delete","key":{"id":1}}\n\n{"table":"public.sales","op":"upsert","row":{"id":"2"}}\n';
-    expect((await ingest.ingest(key, ndjson, 'application/x-ndjson')).status).toBe(202);
+    expect((await ingest.ingest(key, Buffer.from(ndjson), 'ndjson')).status).toBe(202);
     expect(published.map((m) => m.key)).toEqual([
       'public.sales:["1"]',
       'public.sales:["1"]',
@@ -43,8 +43,10 @@ describe('IngestService', () => {
     const { ingest, published } = service();
     const reply = await ingest.ingest(
       key,
-      '[{"table":"public.sales","op":"upsert","row":{"id":1}},{"table":"public.sales","op":"upsert","row":{"qty":"x"}}]',
-      undefined,
+      Buffer.from(
+        '[{"table":"public.sales","op":"upsert","row":{"id":1}},{"table":"public.sales","op":"upsert","row":{"qty":"x"}}]',
+      ),
+      'json',
     );
     expect(reply.status).toBe(400);
     expect(reply.body.errors).toEqual([
@@ -67,27 +69,38 @@ describe('IngestService', () => {
     expect(published).toEqual([]);
   });
 
-  it('reports malformed NDJSON lines by index', async () => {
+  it('reports NDJSON errors by line number - 1, blank lines counted', async () => {
     const reply = await service().ingest.ingest(
       key,
-      '{"table":"public.sales","op":"upsert","row":{"id":1}}\n{oops\n',
-      'application/x-ndjson',
+      Buffer.from('{"table":"public.sales","op":"upsert","row":{"id":1}}\n\n{oops\n'),
+      'ndjson',
     );
     expect(reply).toMatchObject({
       status: 400,
-      body: { errors: [{ index: 1, issues: [{ code: 'MALFORMED_JSON' }] }] },
+      body: { errors: [{ index: 2, issues: [{ code: 'MALFORMED_JSON' }] }] },
+    });
+    const invalid = await service().ingest.ingest(
+      key,
+      Buffer.from(
+        '\n{"table":"public.sales","op":"upsert","row":{"id":1}}\n\n{"table":"public.sales","op":"upsert","row":{}}',
+      ),
+      'ndjson',
+    );
+    expect(invalid).toMatchObject({
+      status: 400,
+      body: { errors: [{ index: 3, issues: [{ code: 'MISSING_KEY' }] }] },
     });
   });
 
   it('forbids tables outside the key scope before validating', async () => {
     const reply = await service().ingest.ingest(
       key,
-      '[{"table":"shop.orders","op":"upsert","row":{}}]',
-      'application/json',
+      Buffer.from('\n{"table":"shop.orders","op":"upsert","row":{}}'),
+      'ndjson',
     );
     expect(reply).toMatchObject({
       status: 403,
-      body: { error: 'TABLE_NOT_IN_SCOPE', errors: [{ index: 0, table: 'shop.orders' }] },
+      body: { error: 'TABLE_NOT_IN_SCOPE', errors: [{ index: 1, table: 'shop.orders' }] },
     });
   });
 });

@@ -7,6 +7,7 @@ import {
   type TransformsByTable,
 } from '@app/contracts';
 import { inScope, type ApiKeyEntry } from '../auth/api-keys';
+import type { BodyFormat } from '../http/body-format';
 import type { IngestMessage, IngestPublisher } from './ingest-publisher';
 import { parseBatch, type BatchError } from './parse-batch';
 
@@ -26,17 +27,17 @@ export class IngestService {
     private readonly publisher: IngestPublisher,
   ) {}
 
-  async ingest(key: ApiKeyEntry, body: string, contentType: string | undefined): Promise<IngestReply> {
-    const parsed = parseBatch(body, contentType);
+  async ingest(key: ApiKeyEntry, body: Buffer, format: BodyFormat): Promise<IngestReply> {
+    const parsed = parseBatch(body, format);
     if (!parsed.ok) return invalid(parsed.errors);
-    const { events } = parsed;
-    if (events.length === 0)
+    const { entries } = parsed;
+    if (entries.length === 0)
       return invalid([
         { index: 0, issues: [{ code: 'NOT_AN_OBJECT', message: 'the batch holds no change events' }] },
       ]);
 
     // Authorization before validation: a key learns nothing about tables outside its scope.
-    const forbidden = events.flatMap((event, index) => {
+    const forbidden = entries.flatMap(({ event, index }) => {
       const table = (event as { table?: unknown } | null)?.table;
       return typeof table === 'string' && !inScope(key, table) ? [{ index, table }] : [];
     });
@@ -46,6 +47,7 @@ export class IngestService {
         body: {
           error: 'TABLE_NOT_IN_SCOPE',
           message: `API key ${key.name} may not write these tables`,
+          retriable: false,
           errors: forbidden,
         },
       };
@@ -53,7 +55,7 @@ export class IngestService {
 
     const errors: BatchError[] = [];
     const messages: IngestMessage[] = [];
-    events.forEach((event, index) => {
+    entries.forEach(({ event, index }) => {
       try {
         const prepared = prepareChange(this.config, event, this.transforms);
         messages.push({
@@ -91,6 +93,7 @@ function invalid(errors: BatchError[]): IngestReply {
     body: {
       error: 'INVALID_CHANGES',
       message: `${count} change event${count === 1 ? '' : 's'} rejected; nothing was accepted`,
+      retriable: false,
       errors: errors.map((e) => ({ index: e.index, issues: e.issues.map((i: ChangeIssue) => ({ ...i })) })),
     },
   };

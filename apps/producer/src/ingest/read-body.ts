@@ -9,9 +9,18 @@ export class PayloadTooLarge extends Error {
   }
 }
 
+/** The client went away (or sent broken framing) before the body was complete: nobody to answer. */
+export class RequestAborted extends Error {
+  constructor() {
+    super('the request ended before its body was complete');
+    this.name = 'RequestAborted';
+  }
+}
+
 /**
  * Reads a request body up to `limit` bytes. Past the limit it stops keeping bytes and throws
- * PayloadTooLarge at once, so an oversized body never sits in memory.
+ * PayloadTooLarge at once, so an oversized body never sits in memory; the caller answers and
+ * discards the rest.
  */
 export function readBody(stream: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -21,8 +30,7 @@ export function readBody(stream: Readable, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         stream.off('data', onData);
-        // Keep draining so the client sees the 413 instead of a reset connection.
-        stream.resume();
+        stream.pause();
         reject(new PayloadTooLarge(limit));
         return;
       }
@@ -30,6 +38,8 @@ export function readBody(stream: Readable, limit: number): Promise<Buffer> {
     };
     stream.on('data', onData);
     stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', reject);
+    // After 'end' these do nothing: a settled promise stays settled.
+    stream.once('error', () => reject(new RequestAborted()));
+    stream.once('close', () => reject(new RequestAborted()));
   });
 }
