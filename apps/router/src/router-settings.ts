@@ -8,6 +8,13 @@ export interface RouterSettings {
   partitionsConsumedConcurrently: number;
   /** How often the live partition count is compared with the baseline while running. */
   laneCheckIntervalMs: number;
+  /** How often the contract file is re-read while running (a ConfigMap update). */
+  contractReloadMs: number;
+  /**
+   * How long a record naming a table or column the contracts lack waits for a reload before it
+   * is dead-lettered: long enough for a ConfigMap update to reach the mounted file.
+   */
+  contractHoldMs: number;
 }
 
 export function routerSettings(env: NodeJS.ProcessEnv = process.env): RouterSettings {
@@ -30,6 +37,8 @@ export function routerSettings(env: NodeJS.ProcessEnv = process.env): RouterSett
       60_000,
       'TABLELANE_ROUTER_LANE_CHECK_MS',
     ),
+    contractReloadMs: positive(env.TABLELANE_CONTRACT_RELOAD_MS, 5_000, 'TABLELANE_CONTRACT_RELOAD_MS'),
+    contractHoldMs: positive(env.TABLELANE_CONTRACT_HOLD_MS, 120_000, 'TABLELANE_CONTRACT_HOLD_MS'),
   };
 }
 

@@ -1,8 +1,9 @@
-import { loadConfigFile, runtimeSettings } from '@app/config';
+import { ContractSource, reloadOnDemand, runtimeSettings } from '@app/config';
 import { ingestValueSubject, loadTransforms } from '@app/contracts';
 import {
   AvroChangeCodec,
   createKafka,
+  ensureIngestSchema,
   messageBudget,
   readMaxMessageBytes,
   TransactionalPipeline,
@@ -20,8 +21,12 @@ import { RouterMetrics } from './metrics/router-metrics';
 import type { RouterSettings } from './router-settings';
 import { summarizeDeadLetters } from './routing/dead-letter-summary';
 import { FitToTopics } from './routing/fit-to-topics';
+import { ContractHold } from './routing/contract-hold';
 import { deadLetterOfFailure, routeBatch } from './routing/route-batch';
 import { deadLetter, type RouteContext } from './routing/route-record';
+
+// Records naming unknown columns ask for a reload; a burst of them reads the file once.
+const CONTRACT_RELOAD_MIN_GAP_MS = 1000;
 
 /**
  * Wires the router: checks the topics and the lanes, then runs the transactional pipeline
@@ -30,6 +35,7 @@ import { deadLetter, type RouteContext } from './routing/route-record';
 export class RouterService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private pipeline?: TransactionalPipeline;
   private laneCheck?: NodeJS.Timeout;
+  private reloadTimer?: NodeJS.Timeout;
   private admin?: Admin;
   readonly metrics = new RouterMetrics();
 
@@ -48,8 +54,8 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async start(): Promise<void> {
-    const config = loadConfigFile();
-    const transforms = loadTransforms(config);
+    const contracts = new ContractSource();
+    const config = contracts.current();
     const runtime = runtimeSettings();
     // The coordinator's CONCURRENT_TRANSACTIONS answers are a normal step that kafkajs retries:
     // logged at debug by the client, counted here.
@@ -67,7 +73,7 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
     if (missing.length > 0) {
       // Never let topic auto-creation pick the partition count of the lanes: refuse instead.
       throw new Error(
-        `topics ${missing.join(', ')} do not exist; create them first (scripts/stack/up.sh does; see docs/operations-lanes.md)`,
+        `topics ${missing.join(', ')} do not exist; create them first with \`tablelane topics create\` (see docs/deploy.md)`,
       );
     }
     const [, changesPartitions, dlqPartitions] = counts as number[];
@@ -88,10 +94,12 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
     );
     this.watchPartitionCount(admin, plan.baseline);
 
+    // Registered here, not only by the Node SDK, so any Confluent client finds the subject.
+    await ensureIngestSchema(runtime.schemaRegistryUrl, ingestValueSubject(topics.ingest));
     const codec = AvroChangeCodec.connect(runtime.schemaRegistryUrl, ingestValueSubject(topics.ingest));
-    const ctx: RouteContext = {
+    let ctx: RouteContext = {
       config,
-      transforms,
+      transforms: loadTransforms(config),
       rules: valueRulesFor(config.warehouse.kind),
       topics,
       lanes: plan.lanes,
@@ -108,6 +116,45 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
       prefix: runtime.s3.prefix,
       deadLetter: (record, reason) => deadLetter(ctx, record, reason),
     });
+    /**
+     * A rewritten contract file (a ConfigMap update) takes effect without a restart: new
+     * tables get lanes from the same baseline, and changes already held for them route.
+     */
+    const reloadContracts = async (): Promise<boolean> => {
+      let reload;
+      try {
+        reload = contracts.reload();
+        if (!reload) return false;
+        const lanes = planLanes(
+          reload.config.tables,
+          topics.changes,
+          changesPartitions!,
+          await store.read(topics.changes),
+        );
+        if (lanes.added.length > 0) await store.write(lanes.baseline);
+        ctx = {
+          ...ctx,
+          config: reload.config,
+          transforms: loadTransforms(reload.config),
+          lanes: lanes.lanes,
+        };
+      } catch (error) {
+        this.logger.error(
+          { err: error },
+          'the contract file no longer validates; the contracts in force stay',
+        );
+        return false;
+      }
+      this.logger.info({ tables: reload.changedTables }, 'table contracts reloaded');
+      return true;
+    };
+    const hold = new ContractHold({
+      reload: reloadOnDemand(reloadContracts, CONTRACT_RELOAD_MIN_GAP_MS),
+      holdMs: this.settings.contractHoldMs,
+      onHeld: (count) => this.metrics.heldChanges.set(count),
+    });
+    this.reloadTimer = setInterval(() => void reloadContracts(), this.settings.contractReloadMs);
+    this.reloadTimer.unref();
     this.pipeline = new TransactionalPipeline({
       kafka,
       groupId: this.settings.groupId,
@@ -123,7 +170,7 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
         this.logDeadLetters(records, outputs);
       },
       onRetry: (_error, code) => this.metrics.retries.inc({ code }),
-      transform: (records) => routeBatch(ctx, fitter, codec, records),
+      transform: (records) => routeBatch(() => ctx, fitter, codec, hold, records),
       deadLetter: (record, failure) => deadLetterOfFailure(ctx, fitter, record, failure),
     });
     await this.pipeline.start();
@@ -149,6 +196,7 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
 
   async stop(): Promise<void> {
     clearInterval(this.laneCheck);
+    clearInterval(this.reloadTimer);
     await this.pipeline?.stop();
     await this.admin?.disconnect();
   }

@@ -58,3 +58,21 @@ function digestOf(path: string): string {
     return 'unreadable';
   }
 }
+
+/**
+ * A reload on demand, for changes that name something unknown: callers at the same moment share
+ * one attempt, and for `gapMs` after it further callers get false without reading the file, so a
+ * burst of such changes reads it once (and a change still unknown after a reload is held, not
+ * checked again in a loop).
+ */
+export function reloadOnDemand(reload: () => Promise<boolean>, gapMs: number): () => Promise<boolean> {
+  let running: Promise<boolean> | undefined;
+  let lastAt = 0;
+  return () => {
+    if (running) return running;
+    if (Date.now() - lastAt < gapMs) return Promise.resolve(false);
+    lastAt = Date.now();
+    running = reload().finally(() => (running = undefined));
+    return running;
+  };
+}

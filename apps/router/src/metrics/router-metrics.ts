@@ -1,7 +1,7 @@
 import { DLQ_HEADERS } from '@app/contracts';
 import type { PipelineOutput, PipelineRecord } from '@app/kafka';
 import { PAYLOAD_HEADERS } from '../routing/fit-to-topics';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The router's Prometheus metrics, counted only for committed transactions. */
 export class RouterMetrics {
@@ -27,6 +27,11 @@ export class RouterMetrics {
     name: 'tablelane_router_transaction_retries_total',
     help: 'Batch transactions aborted and retried or split, by error code',
     labelNames: ['code'],
+    registers: [this.registry],
+  });
+  readonly heldChanges = new Gauge({
+    name: 'tablelane_router_held_changes',
+    help: 'Records waiting for a contract reload that knows their table or column (a rollout in progress)',
     registers: [this.registry],
   });
   readonly concurrentTransactions = new Counter({

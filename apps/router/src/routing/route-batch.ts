@@ -1,18 +1,21 @@
 import type { PipelineFailure, PipelineOutput, PipelineRecord } from '@app/kafka';
+import type { ContractHold } from './contract-hold';
 import type { AvroDecoder } from './decode-ingest';
 import type { FitToTopics } from './fit-to-topics';
 import { deadLetter, routeRecord, type RouteContext } from './route-record';
 
 /** What the router writes for a batch: each record's change or dead letter, sized to fit. */
 export async function routeBatch(
-  ctx: RouteContext,
+  ctx: () => RouteContext,
   fitter: FitToTopics,
   avro: AvroDecoder,
+  hold: ContractHold,
   records: readonly PipelineRecord[],
 ): Promise<PipelineOutput[]> {
   const outputs: PipelineOutput[] = [];
   for (const record of records) {
-    const result = await routeRecord(ctx, record, avro);
+    // The context is read per record: a contract reload replaces it.
+    const result = await hold.route(record, () => routeRecord(ctx(), record, avro));
     if (result.kind !== 'filtered') outputs.push(await fitter.fit(record, result.output));
   }
   return outputs;

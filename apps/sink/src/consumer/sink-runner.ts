@@ -1,4 +1,10 @@
-import { findTable, type ContractSource, type TableContract, type TablelaneConfig } from '@app/config';
+import {
+  findTable,
+  reloadOnDemand,
+  type ContractSource,
+  type TableContract,
+  type TablelaneConfig,
+} from '@app/config';
 import type { Logger } from '@app/observability';
 import { errorCode, valueRulesFor, type Destination } from '@app/warehouse';
 import {
@@ -79,8 +85,7 @@ export class SinkRunner {
   private lanes = new Map<number, Lane>();
   private assigned = 1;
   private generation = 0;
-  private reloading?: Promise<boolean>;
-  private reloadedAt = 0;
+  private contractsCheckedAt = 0;
   private running = false;
   private readonly inFlight = new Set<Promise<unknown>>();
   private timer?: NodeJS.Timeout;
@@ -109,7 +114,7 @@ export class SinkRunner {
     const stillOwner = (lane: Lane) => this.offsets.stillOwner(lane);
     this.intake = new Intake({
       contracts: () => o.contracts.current(),
-      reloadContracts: () => this.reloadContracts(),
+      reloadContracts: reloadOnDemand(() => this.reloadContracts(), CONTRACT_RELOAD_MIN_GAP_MS),
       contractHoldMs: o.contractHoldMs,
       rules: valueRulesFor(o.config.warehouse.kind),
       destination: o.destination,
@@ -240,37 +245,30 @@ export class SinkRunner {
   /**
    * Re-reads the contract file; when tables changed, every lane's tables take the new contracts
    * (a batch in flight keeps the one it began with) and their targets are altered before the
-   * next flush. Runs one at a time, and at most once per second on demand.
+   * next flush.
    */
-  private reloadContracts(): Promise<boolean> {
-    if (this.reloading) return this.reloading;
-    if (Date.now() - this.reloadedAt < CONTRACT_RELOAD_MIN_GAP_MS) return Promise.resolve(false);
-    this.reloadedAt = Date.now();
-    this.reloading = (async () => {
-      const reload = (() => {
-        try {
-          return this.o.contracts.reload();
-        } catch (error) {
-          this.o.logger.error(
-            { err: error },
-            'the contract file no longer validates; the contracts in force stay',
-          );
-          return undefined;
-        }
-      })();
-      if (!reload) return false;
-      const changed = reload.changedTables.map((name) => findTable(reload.config, name)!);
-      for (const contract of changed) this.targets.forget(contract.name);
-      await this.prepareTables(changed);
-      for (const lane of this.lanes.values())
-        for (const contract of changed) {
-          const table = lane.tables.get(contract.name);
-          if (table) table.contract = contract;
-        }
-      this.o.logger.info({ tables: reload.changedTables }, 'table contracts reloaded');
-      return true;
-    })().finally(() => (this.reloading = undefined));
-    return this.reloading;
+  private async reloadContracts(): Promise<boolean> {
+    let reload;
+    try {
+      reload = this.o.contracts.reload();
+    } catch (error) {
+      this.o.logger.error(
+        { err: error },
+        'the contract file no longer validates; the contracts in force stay',
+      );
+      return false;
+    }
+    if (!reload) return false;
+    const changed = reload.changedTables.map((name) => findTable(reload.config, name)!);
+    for (const contract of changed) this.targets.forget(contract.name);
+    await this.prepareTables(changed);
+    for (const lane of this.lanes.values())
+      for (const contract of changed) {
+        const table = lane.tables.get(contract.name);
+        if (table) table.contract = contract;
+      }
+    this.o.logger.info({ tables: reload.changedTables }, 'table contracts reloaded');
+    return true;
   }
 
   /**
@@ -384,7 +382,10 @@ export class SinkRunner {
 
   private tick(): void {
     const now = Date.now();
-    if (now - this.reloadedAt >= CONTRACT_RELOAD_MS) void this.reloadContracts();
+    if (now - this.contractsCheckedAt >= CONTRACT_RELOAD_MS) {
+      this.contractsCheckedAt = now;
+      void this.reloadContracts();
+    }
     let buffered = 0;
     for (const lane of this.lanes.values()) {
       buffered += lane.bufferedBytes;

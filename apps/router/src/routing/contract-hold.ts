@@ -1,0 +1,76 @@
+import type { PipelineRecord } from '@app/kafka';
+import type { RouteResult } from './route-record';
+
+const CONTRACT_GAPS = new Set(['UNKNOWN_TABLE', 'UNKNOWN_COLUMN']);
+
+/**
+ * The record names a table or column the router's contracts do not know yet, and the hold
+ * bound has not passed: retrying helps (a contract rollout is on its way), so the pipeline
+ * retries the batch with backoff instead of dead-lettering the record.
+ */
+export class ContractGapHeld extends Error {
+  readonly code = 'CONTRACT_GAP_HELD';
+  readonly retriable = true;
+  constructor(record: PipelineRecord, reason: string, heldMs: number) {
+    super(
+      `partition ${record.partition} offset ${record.offset} waits for a contract that knows it (${Math.round(heldMs / 1000)} s so far): ${reason}`,
+    );
+    this.name = 'ContractGapHeld';
+  }
+}
+
+export interface ContractHoldOptions {
+  /** Re-reads the contract file; true when the tables changed (the context is then new). */
+  reload(): Promise<boolean>;
+  /** How long a record may wait for a contract that knows it before it is dead-lettered. */
+  holdMs: number;
+  /** Records waiting now, for the held-changes gauge. */
+  onHeld(count: number): void;
+  now?: () => number;
+}
+
+/**
+ * Producers may run a newer contract than the router during a rollout (the SDK validates with
+ * its own copy): a change using a new column must not be dead-lettered just because the
+ * router's ConfigMap has not arrived yet. Such a result is checked again after a reload, then
+ * held (its partition waits, bounded), and dead-lettered only after the hold bound.
+ */
+export class ContractHold {
+  private readonly waitingSince = new Map<string, number>();
+
+  constructor(private readonly o: ContractHoldOptions) {}
+
+  async route(record: PipelineRecord, route: () => Promise<RouteResult>): Promise<RouteResult> {
+    const key = `${record.topic}/${record.partition}/${record.offset}`;
+    let result = await route();
+    if (isGap(result) && (await this.o.reload())) result = await route();
+    if (!isGap(result)) {
+      this.release(key);
+      return result;
+    }
+    const now = (this.o.now ?? Date.now)();
+    this.forgetStale(now);
+    const since = this.waitingSince.get(key) ?? now;
+    if (now - since >= this.o.holdMs) {
+      this.release(key);
+      return result;
+    }
+    this.waitingSince.set(key, since);
+    this.o.onHeld(this.waitingSince.size);
+    throw new ContractGapHeld(record, result.error.message, now - since);
+  }
+
+  /** Records whose partition moved to another router are never asked about again. */
+  private forgetStale(now: number): void {
+    for (const [key, since] of this.waitingSince)
+      if (now - since > 2 * this.o.holdMs) this.waitingSince.delete(key);
+  }
+
+  private release(key: string): void {
+    if (this.waitingSince.delete(key)) this.o.onHeld(this.waitingSince.size);
+  }
+}
+
+function isGap(result: RouteResult): result is Extract<RouteResult, { kind: 'dead' }> {
+  return result.kind === 'dead' && CONTRACT_GAPS.has(result.error.code);
+}
