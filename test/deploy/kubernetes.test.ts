@@ -431,3 +431,22 @@ describe('configuration and secrets', () => {
     ).toThrow(/sha256/);
   });
 });
+
+describe('provisioning Job (components/provision)', () => {
+  const [job] = loadKustomization('deploy/kubernetes/components/provision');
+  it('validates, creates the topics and registers the schema with the CLI, and never runs as root', () => {
+    validateManifest(job!);
+    const spec = (
+      job as unknown as {
+        spec: {
+          template: { spec: { containers: IContainer[]; securityContext: { runAsNonRoot: boolean } } };
+        };
+      }
+    ).spec.template.spec;
+    const command = spec.containers[0]!.command!.join(' ');
+    expect(command).toContain('topics create');
+    expect(command).toContain('schema --register');
+    expect(spec.securityContext.runAsNonRoot).toBe(true);
+    expect(spec.containers[0]!.envFrom?.[0]?.configMapRef?.name).toBe('tablelane-config');
+  });
+});

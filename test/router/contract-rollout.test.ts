@@ -26,19 +26,24 @@ describe('contract rollout under load', () => {
     const v1 = { name: `${schema}.accounts`, columns: { id: 'bigint', name: 'text' }, primaryKey: ['id'] };
     const v2 = { ...v1, columns: { ...v1.columns, tier: 'integer' } };
     const dir = mkdtempSync(join(tmpdir(), 'tablelane-rollout-'));
+    const settings = {
+      topics: { ingest: topics.ingest, changes: topics.changes, dlq: topics.dlq },
+      warehouse: { stateSchema: state },
+    };
     const file = (name: string, tables: object[]) => {
       const path = join(dir, name);
-      const { base: _base, ...names } = topics;
-      writeFileSync(path, stringify({ topics: names, warehouse: { stateSchema: state }, tables }));
+      writeFileSync(path, stringify({ ...settings, tables }));
       return path;
     };
     // What router and sinks mount, and the newer contract the producers were deployed with.
     const mounted = file('mounted.yaml', [v1]);
     const producers = file('producers.yaml', [v2]);
 
-    const router = startApp('router', routerEnv(mounted, topics));
+    // The production hold bound: long enough for the update to arrive.
+    const hold = { TABLELANE_CONTRACT_HOLD_MS: '120000' };
+    const router = startApp('router', { ...routerEnv(mounted, topics), ...hold });
     const group = `${topics.base}.sink`;
-    const sink = startSink(mounted, { TABLELANE_SINK_GROUP: group });
+    const sink = startSink(mounted, { TABLELANE_SINK_GROUP: group, ...hold });
     await router.waitFor(/router running/);
 
     const sdk = createTablelaneClient({ config: producers, encoding: 'avro' });
@@ -58,14 +63,7 @@ describe('contract rollout under load', () => {
 
     // The rollout reaches the mounted file while the load runs.
     await sleep(3000);
-    writeFileSync(
-      mounted,
-      stringify({
-        topics: { ingest: topics.ingest, changes: topics.changes, dlq: topics.dlq },
-        warehouse: { stateSchema: state },
-        tables: [v2],
-      }),
-    );
+    writeFileSync(mounted, stringify({ ...settings, tables: [v2] }));
     await load;
     await sdk.close();
 

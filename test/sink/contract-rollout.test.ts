@@ -20,6 +20,7 @@ describe('contract rollout', () => {
     const sink = startSink(configPath, {
       TABLELANE_SINK_GROUP: group,
       TABLELANE_CONTRACT_RELOAD_MS: '60000',
+      TABLELANE_CONTRACT_HOLD_MS: '120000',
     });
 
     const producer = kafka.producer({ idempotent: true });

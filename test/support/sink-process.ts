@@ -27,7 +27,16 @@ export interface SinkProcess {
 export function startSink(configPath: string, env: Record<string, string> = {}): SinkProcess {
   let output = '';
   const child = spawn(process.execPath, [SINK_MAIN], {
-    env: { ...process.env, ...stackEnv, TABLELANE_CONFIG: configPath, PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      ...stackEnv,
+      TABLELANE_CONFIG: configPath,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      // Poison with undeclared columns is dead-lettered at once; the rollout suites set the real bound.
+      TABLELANE_CONTRACT_HOLD_MS: '1000',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));

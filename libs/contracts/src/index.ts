@@ -10,3 +10,4 @@ export * from './change-transforms';
 export * from './prepare-change';
 export * from './warehouse-value-rules';
 export * from './canonical-key';
+export * from './contract-gaps';

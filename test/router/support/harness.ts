@@ -231,6 +231,9 @@ export function routerEnv(configPath: string, topics: TestTopics): Record<string
     TABLELANE_ROUTER_TRANSACTIONAL_ID: `${topics.base}.router`,
     // The broker's minimum: a SIGKILLed router's partitions are handed over within seconds.
     TABLELANE_ROUTER_SESSION_TIMEOUT_MS: '6000',
+    // Suites that send undeclared tables on purpose want their dead letters now, not after
+    // a contract rollout could have arrived; the rollout suite sets the production bound.
+    TABLELANE_CONTRACT_HOLD_MS: '1000',
     // Probes on a port of the system's choosing; a test that calls them sets PORT.
     PORT: '0',
     HOST: '127.0.0.1',

@@ -50,4 +50,14 @@ describe('ContractHold', () => {
     const bad: RouteResult = { ...gap, error: { code: 'INVALID_VALUE', message: 'x' } } as RouteResult;
     expect(await h.route(record, async () => bad)).toBe(bad);
   });
+
+  it('refuses the same gap at once after one hold ran out, until the contracts change', async () => {
+    const clock = { now: 0 };
+    const { h } = hold([], clock);
+    await expect(h.route(record, async () => gap)).rejects.toBeInstanceOf(ContractGapHeld);
+    clock.now = 10_000;
+    expect(await h.route(record, async () => gap)).toBe(gap);
+    const next = { ...record, offset: '8' } as PipelineRecord;
+    expect(await h.route(next, async () => gap)).toBe(gap);
+  });
 });

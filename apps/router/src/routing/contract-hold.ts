@@ -1,3 +1,4 @@
+import { ContractGapPolicy } from '@app/contracts';
 import type { PipelineRecord } from '@app/kafka';
 import type { RouteResult } from './route-record';
 
@@ -33,41 +34,30 @@ export interface ContractHoldOptions {
  * Producers may run a newer contract than the router during a rollout (the SDK validates with
  * its own copy): a change using a new column must not be dead-lettered just because the
  * router's ConfigMap has not arrived yet. Such a result is checked again after a reload, then
- * held (its partition waits, bounded), and dead-lettered only after the hold bound.
+ * held (its partition waits, bounded; see ContractGapPolicy), and dead-lettered after that.
  */
 export class ContractHold {
-  private readonly waitingSince = new Map<string, number>();
+  private readonly policy: ContractGapPolicy;
 
-  constructor(private readonly o: ContractHoldOptions) {}
+  constructor(private readonly o: ContractHoldOptions) {
+    this.policy = new ContractGapPolicy(o.holdMs, o.now);
+  }
 
   async route(record: PipelineRecord, route: () => Promise<RouteResult>): Promise<RouteResult> {
-    const key = `${record.topic}/${record.partition}/${record.offset}`;
+    const item = `${record.topic}/${record.partition}/${record.offset}`;
     let result = await route();
-    if (isGap(result) && (await this.o.reload())) result = await route();
-    if (!isGap(result)) {
-      this.release(key);
+    if (isGap(result) && (await this.o.reload())) {
+      this.policy.contractsChanged();
+      result = await route();
+    }
+    if (!isGap(result) || this.policy.decide(item, result.error.message) === 'refuse') {
+      this.policy.settle(item);
+      this.o.onHeld(this.policy.waiting);
       return result;
     }
-    const now = (this.o.now ?? Date.now)();
-    this.forgetStale(now);
-    const since = this.waitingSince.get(key) ?? now;
-    if (now - since >= this.o.holdMs) {
-      this.release(key);
-      return result;
-    }
-    this.waitingSince.set(key, since);
-    this.o.onHeld(this.waitingSince.size);
-    throw new ContractGapHeld(record, result.error.message, now - since);
-  }
-
-  /** Records whose partition moved to another router are never asked about again. */
-  private forgetStale(now: number): void {
-    for (const [key, since] of this.waitingSince)
-      if (now - since > 2 * this.o.holdMs) this.waitingSince.delete(key);
-  }
-
-  private release(key: string): void {
-    if (this.waitingSince.delete(key)) this.o.onHeld(this.waitingSince.size);
+    this.o.onHeld(this.policy.waiting);
+    const since = this.policy.heldSince(item)!;
+    throw new ContractGapHeld(record, result.error.message, (this.o.now ?? Date.now)() - since);
   }
 }
 

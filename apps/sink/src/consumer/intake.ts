@@ -1,6 +1,8 @@
 import { findTable, type TableContract, type TablelaneConfig } from '@app/config';
 import {
   ChangeRejected,
+  ContractGapPolicy,
+  isContractGap,
   parseChangeJson,
   type CanonicalChange,
   type WarehouseValueRules,
@@ -64,13 +66,17 @@ export class NotLaneOwner extends Error {
  * checkpoint already covers it, or dead-lettered because it is not a valid change.
  */
 export class Intake {
-  constructor(private readonly d: IntakeDeps) {}
+  private readonly gaps: ContractGapPolicy;
+
+  constructor(private readonly d: IntakeDeps) {
+    this.gaps = new ContractGapPolicy(d.contractHoldMs);
+  }
 
   async take(lane: Lane, message: KafkaMessage): Promise<void> {
     const offset = Number(message.offset);
     const text = message.value?.toString('utf8') ?? '';
     try {
-      const change = await this.parse(lane, text);
+      const change = await this.parse(lane, offset, text);
       const table = await this.tableLane(lane, findTable(this.d.contracts(), change.table)!);
       this.d.metrics.changesConsumed.inc({ table: change.table });
       if (offset <= table.checkpoint) {
@@ -108,22 +114,27 @@ export class Intake {
 
   /**
    * Validates against the contracts in force; a change they do not know yet is checked again
-   * after a reload, then held until the hold bound, and only then refused (dead-lettered).
+   * after a reload, then held (see ContractGapPolicy), and only then refused (dead-lettered).
    */
-  private async parse(lane: Lane, text: string): Promise<CanonicalChange> {
+  private async parse(lane: Lane, offset: number, text: string): Promise<CanonicalChange> {
+    const item = `${lane.partition}/${offset}`;
     try {
       const change = parseChangeJson(this.d.contracts(), text, this.d.rules);
+      this.gaps.settle(item);
       lane.holdingSince = undefined;
       return change;
     } catch (error) {
       if (!isContractGap(error)) throw error;
-      if (await this.d.reloadContracts()) return this.parse(lane, text);
-      const now = Date.now();
-      lane.holdingSince ??= now;
-      if (now - lane.holdingSince < this.d.contractHoldMs)
-        throw new ChangeHeld(lane.partition, error.message);
-      // Held long enough: refuse it, and the rest of this gap with it, until a change loads.
-      throw error;
+      if (await this.d.reloadContracts()) {
+        this.gaps.contractsChanged();
+        return this.parse(lane, offset, text);
+      }
+      if (this.gaps.decide(item, error.message) === 'refuse') {
+        lane.holdingSince = undefined;
+        throw error;
+      }
+      lane.holdingSince = this.gaps.heldSince(item);
+      throw new ChangeHeld(lane.partition, error.message);
     }
   }
 
@@ -160,12 +171,6 @@ export class Intake {
     lane.tables.set(contract.name, table);
     return table;
   }
-}
-
-const CONTRACT_GAPS = new Set(['UNKNOWN_TABLE', 'UNKNOWN_COLUMN']);
-
-function isContractGap(error: unknown): error is ChangeRejected {
-  return error instanceof ChangeRejected && CONTRACT_GAPS.has(error.code);
 }
 
 /** A message's buffers may be views into a whole fetch response; keep only our bytes. */
