@@ -5,6 +5,7 @@ import {
   type TableContract,
   type TablelaneConfig,
 } from '@app/config';
+import { DEFAULT_MAX_MESSAGE_BYTES, readMaxMessageBytes } from '@app/kafka';
 import type { Logger } from '@app/observability';
 import { errorCode, valueRulesFor, type Destination } from '@app/warehouse';
 import {
@@ -86,6 +87,7 @@ export class SinkRunner {
   private assigned = 1;
   private generation = 0;
   private contractsCheckedAt = 0;
+  private dlqMaxBytes = DEFAULT_MAX_MESSAGE_BYTES;
   private running = false;
   private readonly inFlight = new Set<Promise<unknown>>();
   private timer?: NodeJS.Timeout;
@@ -121,8 +123,7 @@ export class SinkRunner {
       metrics: o.metrics,
       logger: o.logger,
       ownerId: o.ownerId,
-      deadLetter: (source, reason) =>
-        sendDeadLetters(this.dlq, o.config.topics.dlq, [{ source, reason }], 'sink'),
+      deadLetter: (source, reason) => this.deadLetter([{ source, reason }], 'sink'),
       isCurrent,
       stillOwner,
     });
@@ -143,9 +144,7 @@ export class SinkRunner {
       ownerId: o.ownerId,
       ensureTarget: (table) => targets.ensure(table.contract),
       deadLetter: (lane, refused) =>
-        sendDeadLetters(
-          this.dlq,
-          o.config.topics.dlq,
+        this.deadLetter(
           refused.map(({ change, code, message }) => ({
             source: {
               topic: lane.topic,
@@ -169,6 +168,9 @@ export class SinkRunner {
     this.running = true;
     await this.prepareTables(this.o.contracts.current().tables);
     await this.dlq.connect();
+    await this.admin.connect();
+    // Read once: dead letters are split to fit the topic's limit, not the broker's default.
+    this.dlqMaxBytes = (await readMaxMessageBytes(this.admin, [config.topics.dlq])).get(config.topics.dlq)!;
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [config.topics.changes], fromBeginning: true });
     const { REBALANCING, GROUP_JOIN, END_BATCH_PROCESS, CRASH } = this.consumer.events;
@@ -209,7 +211,6 @@ export class SinkRunner {
       eachBatch: (payload) => this.track(this.onBatch(payload)),
     });
     this.timer = setInterval(() => this.tick(), TICK_MS);
-    await this.admin.connect();
     this.lagTimer = setInterval(
       () =>
         void refreshLag(
@@ -435,6 +436,10 @@ export class SinkRunner {
         `lane ${lane.partition} waits for a contract that knows its next change (up to ${this.o.contractHoldMs / 1000} s, then it is dead-lettered)`,
       );
     }
+  }
+
+  private deadLetter(letters: Parameters<typeof sendDeadLetters>[2], stage: string): Promise<void> {
+    return sendDeadLetters(this.dlq, this.o.config.topics.dlq, letters, stage, this.dlqMaxBytes);
   }
 
   /** Lock policy `fail`, or fenced while the group no longer counts us as owner. */
