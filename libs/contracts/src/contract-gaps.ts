@@ -1,6 +1,9 @@
 import { ChangeRejected } from './error-codes';
 
 const GAP_CODES = new Set(['UNKNOWN_TABLE', 'UNKNOWN_COLUMN']);
+// A held change is asked about again at every retry (seconds apart); one silent this long was
+// taken over by another process.
+const FORGET_AFTER_MS = 60_000;
 
 /** A refusal that a newer contract may lift: the change names a table or column not declared. */
 export function isContractGap(error: unknown): error is ChangeRejected {
@@ -16,7 +19,8 @@ export function isContractGap(error: unknown): error is ChangeRejected {
  * partition one hold, not one per change.
  */
 export class ContractGapPolicy {
-  private readonly waitingSince = new Map<string, number>();
+  /** Waiting changes: since when, and when they were last asked about. */
+  private readonly waitingChanges = new Map<string, { since: number; seen: number }>();
   private readonly givenUp = new Set<string>();
 
   constructor(
@@ -30,23 +34,26 @@ export class ContractGapPolicy {
    * held to the bound.
    */
   decide(item: string, gap: string): 'hold' | 'refuse' {
-    if (this.givenUp.has(gap)) return (this.settle(item), 'refuse');
+    if (this.givenUp.has(gap)) {
+      this.settle(item);
+      return 'refuse';
+    }
     const now = this.now();
-    for (const [key, since] of this.waitingSince)
-      if (now - since > 2 * this.holdMs) this.waitingSince.delete(key);
-    const since = this.waitingSince.get(item) ?? now;
+    for (const [key, entry] of this.waitingChanges)
+      if (now - entry.seen > FORGET_AFTER_MS) this.waitingChanges.delete(key);
+    const since = this.waitingChanges.get(item)?.since ?? now;
     if (now - since >= this.holdMs) {
       this.givenUp.add(gap);
       this.settle(item);
       return 'refuse';
     }
-    this.waitingSince.set(item, since);
+    this.waitingChanges.set(item, { since, seen: now });
     return 'hold';
   }
 
   /** The change was routed or refused: it no longer waits. */
   settle(item: string): void {
-    this.waitingSince.delete(item);
+    this.waitingChanges.delete(item);
   }
 
   /** New contracts: gaps given up on may be declared now. */
@@ -56,11 +63,11 @@ export class ContractGapPolicy {
 
   /** Changes waiting now (for a gauge). */
   get waiting(): number {
-    return this.waitingSince.size;
+    return this.waitingChanges.size;
   }
 
   /** Since when `item` waits, if it does. */
   heldSince(item: string): number | undefined {
-    return this.waitingSince.get(item);
+    return this.waitingChanges.get(item)?.since;
   }
 }
