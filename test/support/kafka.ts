@@ -1,4 +1,7 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+// The module itself, not @app/kafka: the index loads the kafkajs patches, and suites choose
+// when those load (before kafkajs); this module only uses kafkajs types.
+import { readPartitionLag, totalMessagesBehind } from '../../libs/kafka/src/lag-reader';
 import { onTestFinished } from 'vitest';
 import { stackEnv } from './env';
 
@@ -28,12 +31,7 @@ export async function createTopics(
 
 /** Messages a consumer group still has to read, summed over the topic's partitions. */
 export async function groupLag(admin: Admin, groupId: string, topic: string): Promise<number> {
-  const [ends, committed] = await Promise.all([
-    admin.fetchTopicOffsets(topic),
-    admin.fetchOffsets({ groupId, topics: [topic] }),
-  ]);
-  const done = new Map(committed[0]!.partitions.map((p) => [p.partition, Number(p.offset)]));
-  return ends.reduce((sum, p) => sum + Number(p.high) - Math.max(0, done.get(p.partition) ?? 0), 0);
+  return totalMessagesBehind(await readPartitionLag(admin, groupId, topic));
 }
 
 /** Reads every record of a topic from the beginning (read committed). */

@@ -1,10 +1,10 @@
-import type { TablelaneConfig } from '@app/config';
-import { laneOf } from '@app/kafka';
+import { runtimeSettings, type TablelaneConfig } from '@app/config';
+import { createKafka, laneBaselineTopic, readTableLag, type KafkaAdmin } from '@app/kafka';
 import type { Destination } from '@app/warehouse';
-import type { Admin } from 'kafkajs';
 
 export interface TableLag {
   table: string;
+  /** The lane the router recorded for the table (its baseline), not one from the live count. */
   lane: number;
   /** Changes on the lane not yet committed by the sink group. */
   messagesBehind: number;
@@ -14,30 +14,36 @@ export interface TableLag {
   lastCommit: string | null;
 }
 
-/** Lag per table lane, from the cluster (high watermarks, group offsets) and the checkpoints. */
+/** Lag per table lane, from the cluster (lane baseline, end and group offsets) and the checkpoints. */
 export async function tableLag(
   config: TablelaneConfig,
-  admin: Admin,
+  admin: KafkaAdmin,
   destination: Destination,
   groupId: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<TableLag[]> {
   const topic = config.topics.changes;
-  const [ends, committed] = await Promise.all([
-    admin.fetchTopicOffsets(topic),
-    admin.fetchOffsets({ groupId, topics: [topic] }),
-  ]);
-  const high = new Map(ends.map((p) => [p.partition, Number(p.high)]));
-  const done = new Map(committed[0]!.partitions.map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+  const runtime = runtimeSettings(env);
+  // Reading the baseline needs a consumer, which an Admin cannot make; main.ts hands over only
+  // the admin, so the client comes from the same settings main.ts builds its own from.
+  const kafka = createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-cli`);
+  const report = await readTableLag(kafka, admin, {
+    groupId,
+    changesTopic: topic,
+    // The router's own override of the lane-baseline topic, so both read the same baseline.
+    lanesTopic: laneBaselineTopic(topic, env.TABLELANE_TOPIC_LANES || undefined),
+    tables: config.tables,
+  });
   const rows: TableLag[] = [];
-  for (const contract of config.tables) {
-    const lane = laneOf(contract, ends.length);
+  for (const [index, contract] of config.tables.entries()) {
+    const { lane, messagesBehind } = report.tables[index]!;
     const checkpoint = (await destination.readCheckpoints(contract).catch(() => [])).find(
       (c) => c.topic === topic && c.partition === lane,
     );
     rows.push({
       table: contract.name,
       lane,
-      messagesBehind: (high.get(lane) ?? 0) - (done.get(lane) ?? 0),
+      messagesBehind,
       checkpoint: checkpoint?.lastOffset ?? -1,
       owner: checkpoint?.owner ?? null,
       lastCommit: checkpoint?.committedAt ? new Date(checkpoint.committedAt).toISOString() : null,

@@ -10,3 +10,7 @@ export * from './topic-range-reader';
 export * from './ingest-schema';
 export * from './dead-letter';
 export * from './dead-letter-replay';
+export * from './lane-lookup';
+export * from './lane-baseline-reader';
+export * from './lag-reader';
+export * from './kafka-types';

@@ -1,6 +1,5 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { readLaneBaseline, type KafkaAdmin, type KafkaClient } from '@app/kafka';
 import type { LaneBaseline } from './lane-baseline';
-import { readToEnd } from './topic-reader';
 
 /**
  * Keeps lane baselines in a compacted single-partition topic, keyed by the changes topic
@@ -9,19 +8,14 @@ import { readToEnd } from './topic-reader';
  */
 export class LaneBaselineStore {
   constructor(
-    private readonly kafka: Kafka,
-    private readonly admin: Admin,
+    private readonly kafka: KafkaClient,
+    private readonly admin: KafkaAdmin,
     readonly topic: string,
   ) {}
 
   async read(changesTopic: string): Promise<LaneBaseline | undefined> {
     await this.ensureTopic();
-    let latest: LaneBaseline | undefined;
-    for (const { message } of await readToEnd(this.kafka, this.admin, this.topic)) {
-      if (message.key?.toString('utf8') !== changesTopic) continue;
-      latest = message.value ? (JSON.parse(message.value.toString('utf8')) as LaneBaseline) : undefined;
-    }
-    return latest;
+    return readLaneBaseline(this.kafka, this.admin, this.topic, changesTopic);
   }
 
   async write(baseline: LaneBaseline): Promise<void> {
@@ -60,7 +54,7 @@ export class LaneBaselineStore {
 }
 
 /** Partition count of a topic, or undefined when it does not exist. */
-export async function partitionCount(admin: Admin, topic: string): Promise<number | undefined> {
+export async function partitionCount(admin: KafkaAdmin, topic: string): Promise<number | undefined> {
   const topics = await admin.listTopics();
   if (!topics.includes(topic)) return undefined;
   const metadata = await admin.fetchTopicMetadata({ topics: [topic] });

@@ -1,17 +1,9 @@
 import type { TableContract } from '@app/config';
-import { laneOf } from '@app/kafka';
+import { laneInBaseline, laneOf, type LaneBaseline } from '@app/kafka';
 
-/**
- * What the lanes of the changes topic were built for: its partition count and the lane of
- * every table routed so far. Recorded in Kafka (see LaneBaselineStore) the first time a
- * router starts, compared on every start after.
- */
-export interface LaneBaseline {
-  changesTopic: string;
-  partitions: number;
-  lanes: Record<string, number>;
-  recordedAt: string;
-}
+// The baseline's shape lives in libs/kafka, where the CLI reads it too; the router's modules
+// keep importing it from here.
+export type { LaneBaseline };
 
 export type LanePlan = {
   /** Lane of every declared table, computed from the baseline's partition count. */
@@ -72,7 +64,7 @@ export function planLanes(
       `${changesTopic} has ${actualPartitions} partitions, but its lanes were built for ${recorded.partitions} (recorded ${recorded.recordedAt}); the hash of a table name would pick another partition for most tables`,
     );
   }
-  const lanes = new Map<string, number>();
+  const computed = new Map<string, number>();
   const added: string[] = [];
   for (const table of tables) {
     let lane: number;
@@ -82,7 +74,7 @@ export function planLanes(
       reasons.push((error as Error).message);
       continue;
     }
-    lanes.set(table.name, lane);
+    computed.set(table.name, lane);
     const before = recorded?.lanes[table.name];
     if (before === undefined) added.push(table.name);
     else if (before !== lane)
@@ -96,10 +88,12 @@ export function planLanes(
     partitions,
     lanes: {
       ...(recorded?.lanes ?? {}),
-      ...Object.fromEntries(added.map((name) => [name, lanes.get(name)!])),
+      ...Object.fromEntries(added.map((name) => [name, computed.get(name)!])),
     },
     recordedAt: added.length > 0 || !recorded ? now.toISOString() : recorded.recordedAt,
   };
+  // Routed through the lookup `tablelane lag` uses, so both put every table on one lane.
+  const lanes = new Map(tables.map((table) => [table.name, laneInBaseline(baseline, table)]));
   return { lanes, baseline, added };
 }
 

@@ -1,5 +1,5 @@
+import { readPartitionLag, type KafkaAdmin } from '@app/kafka';
 import type { Logger } from '@app/observability';
-import type { Admin } from 'kafkajs';
 import type { Lane } from '../lane/lane';
 import type { SinkMetrics } from '../metrics/sink-metrics';
 
@@ -8,7 +8,7 @@ import type { SinkMetrics } from '../metrics/sink-metrics';
  * (from the cluster) and seconds behind (the oldest change not yet in the warehouse).
  */
 export async function refreshLag(
-  admin: Admin,
+  admin: KafkaAdmin,
   groupId: string,
   topic: string,
   lanes: Iterable<Lane>,
@@ -16,19 +16,16 @@ export async function refreshLag(
   logger: Logger,
 ): Promise<void> {
   try {
-    const [ends, committed] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
-    ]);
-    const high = new Map(ends.map((p) => [p.partition, Number(p.high)]));
-    const done = new Map(committed[0]!.partitions.map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+    const behind = new Map(
+      (await readPartitionLag(admin, groupId, topic)).map((p) => [p.partition, p.messagesBehind]),
+    );
     const { laneLagMessages, tableLagMessages, tableLagSeconds } = metrics;
     laneLagMessages.reset();
     tableLagMessages.reset();
     tableLagSeconds.reset();
     const now = Date.now();
     for (const lane of lanes) {
-      lane.lagMessages = Math.max(0, (high.get(lane.partition) ?? 0) - (done.get(lane.partition) ?? 0));
+      lane.lagMessages = behind.get(lane.partition) ?? 0;
       const partition = String(lane.partition);
       laneLagMessages.set({ partition }, lane.lagMessages);
       for (const [table, state] of lane.tables) {
