@@ -3,7 +3,7 @@
 import '../../../libs/kafka/src/kafkajs-read-committed';
 import { loadConfigFile, runtimeSettings, type RuntimeSettings, type TablelaneConfig } from '@app/config';
 import { createKafka } from '@app/kafka';
-import { PostgresDestination } from '@app/warehouse';
+import { buildWarehouse, type Destination } from '@app/warehouse';
 import type { Admin, Kafka } from 'kafkajs';
 import { CliArgs, UsageError } from './cli-args';
 import { dlqSelection, listDeadLetters, printGroups, printReplay, replaySelection } from './dlq.command';
@@ -159,14 +159,17 @@ async function withKafka(
 async function withWarehouse(
   config: TablelaneConfig,
   runtime: RuntimeSettings,
-  run: (destination: PostgresDestination) => Promise<number>,
+  run: (destination: Destination) => Promise<number>,
 ): Promise<number> {
-  const destination = new PostgresDestination({
-    pool: { connectionString: runtime.databaseUrl, max: 2, application_name: 'tablelane-cli' },
-    stateSchema: config.warehouse.stateSchema,
-    createTables: false,
-    lockTimeoutMs: config.warehouse.lockTimeoutMs,
-  });
+  // The configured warehouse, built as the sink builds it, so each command asks that
+  // warehouse's catalog (pg_locks on PostgreSQL, SVV_TRANSACTIONS on Redshift). The CLI
+  // only reads: it never creates tables.
+  const { destination } = buildWarehouse(
+    { ...config, warehouse: { ...config.warehouse, createTables: false } },
+    runtime,
+    process.env,
+    { applicationName: 'tablelane-cli', maxConnections: 2 },
+  );
   try {
     return await run(destination);
   } finally {

@@ -1,20 +1,11 @@
-import { ContractSource, runtimeSettings, type RuntimeSettings, type TablelaneConfig } from '@app/config';
+import { ContractSource, runtimeSettings, type TablelaneConfig } from '@app/config';
 import { createKafka } from '@app/kafka';
 import type { Logger } from '@app/observability';
 import { createS3Client, S3ObjectStore, type ObjectStore } from '@app/staging';
-import {
-  AuroraS3ImportLoader,
-  describeRedshiftSettings,
-  PostgresDestination,
-  RedshiftDestination,
-  RedshiftDialect,
-  RedshiftS3CopyLoader,
-  redshiftSettings,
-  type Destination,
-} from '@app/warehouse';
+import { buildWarehouse, type Destination } from '@app/warehouse';
 import { hostname } from 'node:os';
 import { SinkRunner } from './consumer/sink-runner';
-import { BatchStager, type StagingFormat } from './flush/batch-stager';
+import { BatchStager } from './flush/batch-stager';
 import { hitFaultPoint } from './flush/fault-points';
 import { SinkMetrics } from './metrics/sink-metrics';
 
@@ -43,14 +34,20 @@ export interface BuiltSink {
   store?: ObjectStore;
 }
 
-/** Builds the sink from configuration: the one place that knows which warehouse is used. */
+/** Builds the sink from configuration; the warehouse comes from the registry (`warehouse.kind`). */
 export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env): BuiltSink {
   const contracts = new ContractSource();
   const config = contracts.current();
   const runtime = runtimeSettings(env);
   const metrics = new SinkMetrics();
   const concurrency = Number(env.TABLELANE_SINK_CONCURRENCY ?? 8);
-  const { destination, format } = buildDestination(config, runtime, concurrency, logger, env);
+  const { destination, stagingFormat, settings } = buildWarehouse(config, runtime, env, {
+    applicationName: env.PGAPPNAME ?? 'tablelane-sink',
+    // One connection per concurrent flush, plus claims and readiness probes.
+    maxConnections: concurrency + 2,
+    afterCopy: () => hitFaultPoint('after-copy'),
+  });
+  if (settings) logger.info({ [config.warehouse.kind]: settings }, `loading into ${config.warehouse.kind}`);
   const store =
     config.warehouse.staging === 's3'
       ? new S3ObjectStore(createS3Client(runtime.s3), runtime.s3.bucket)
@@ -61,7 +58,7 @@ export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env):
     contractHoldMs: Number(env.TABLELANE_CONTRACT_HOLD_MS ?? DEFAULT_CONTRACT_HOLD_MS),
     kafka: createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-sink`, logger),
     destination,
-    stager: new BatchStager(store, runtime.s3.prefix, format),
+    stager: new BatchStager(store, runtime.s3.prefix, stagingFormat),
     metrics,
     logger,
     groupId: env.TABLELANE_SINK_GROUP ?? 'tablelane-sink',
@@ -71,58 +68,4 @@ export function buildSink(logger: Logger, env: NodeJS.ProcessEnv = process.env):
     sessionTimeoutMs: Number(env.TABLELANE_SINK_SESSION_TIMEOUT_MS ?? DEFAULT_SESSION_TIMEOUT_MS),
   });
   return { runner, metrics, config, destination, store };
-}
-
-function buildDestination(
-  config: TablelaneConfig,
-  runtime: RuntimeSettings,
-  concurrency: number,
-  logger: Logger,
-  env: NodeJS.ProcessEnv,
-): { destination: Destination; format: StagingFormat } {
-  const { stateSchema, createTables, lockTimeoutMs, ddlLockTimeoutMs, tombstoneRetentionMs } =
-    config.warehouse;
-  const afterCopy = () => hitFaultPoint('after-copy');
-  if (config.warehouse.kind === 'redshift') {
-    const redshift = redshiftSettings(env);
-    logger.info({ redshift: describeRedshiftSettings(redshift) }, 'loading into Redshift');
-    return {
-      format: { kind: 'redshift', manifest: redshift.copy.manifest },
-      destination: new RedshiftDestination({
-        pool: { ...redshift.pool, max: concurrency + 2, application_name: env.PGAPPNAME ?? 'tablelane-sink' },
-        stateSchema,
-        createTables,
-        lockTimeoutMs,
-        ddlLockTimeoutMs,
-        tombstoneRetentionMs,
-        loadTimeoutMs: redshift.loadTimeoutMs,
-        lockTables: redshift.lockTables,
-        loader: new RedshiftS3CopyLoader(new RedshiftDialect(), redshift.copy),
-        dialect: { mergeStrategy: redshift.mergeStrategy },
-        afterCopy,
-      }),
-    };
-  }
-  return {
-    format: { kind: 'csv' },
-    destination: new PostgresDestination({
-      pool: {
-        connectionString: runtime.databaseUrl,
-        max: concurrency + 2,
-        application_name: env.PGAPPNAME ?? 'tablelane-sink',
-      },
-      stateSchema,
-      createTables,
-      lockTimeoutMs,
-      ddlLockTimeoutMs,
-      tombstoneRetentionMs,
-      loader:
-        config.warehouse.postgresLoad === 'aurora-s3'
-          ? new AuroraS3ImportLoader({ region: runtime.s3.region })
-          : undefined,
-      isolation: env.TABLELANE_PG_ISOLATION === 'serializable' ? 'serializable' : 'read committed',
-      emulateTableLevelConflicts: env.TABLELANE_TEST_TABLE_LEVEL_CONFLICTS === 'true',
-      afterCopy,
-    }),
-  };
 }

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { StagedBatch } from './destination.port';
-import { PostgresDialect } from './postgres/postgres-dialect';
+import { copyIntoStagingFromStdin } from './postgres/postgres-catalog';
 import type { StagingLoader } from './staging-loader';
 
 /**
@@ -13,15 +13,13 @@ import type { StagingLoader } from './staging-loader';
  * Redshift's COPY FROM S3: the same file, read by the same CSV rules.
  */
 export class CopyFromStdinLoader implements StagingLoader {
-  private readonly dialect = new PostgresDialect();
-
   async load(client: ClientBase, batch: StagedBatch): Promise<number> {
     // Open the staged file first: between issuing COPY and handing the stream to pipeline()
     // there must be no await, or a connection lost in that gap would error a stream nobody
     // listens to yet and the load would wait forever.
     const { head, stream } = await peek(await batch.openStagedData(), 2);
     const gzip = head[0] === 0x1f && head[1] === 0x8b;
-    const copy = client.query(copyFrom(this.dialect.copyIntoStaging(batch.contract)));
+    const copy = client.query(copyFrom(copyIntoStagingFromStdin(batch.contract)));
     // The copy stream stays the connection's active query until the server confirms it; a
     // connection killed in that window errors the stream after pipeline() let go of it. The
     // error still reaches the caller (the next query fails); this listener only keeps it from

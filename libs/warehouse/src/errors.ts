@@ -1,7 +1,13 @@
-/** Errors carry a code and whether a retry can help. */
+/**
+ * The base of every warehouse error: a code, whether retrying the same operation can help,
+ * and the error it wraps, if any (`cause`, passed to Error).
+ */
 export abstract class WarehouseError extends Error {
   abstract readonly code: string;
   abstract readonly retriable: boolean;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
 /** Another owner advanced or claimed the lane: this owner is stale and must drop its buffer. */
@@ -51,17 +57,48 @@ export class StagingCountMismatch extends WarehouseError {
   }
 }
 
-// SQLSTATEs a retry can fix: serialization failure, deadlock, lock timeout, cancel by
-// statement timeout, too many connections, and every connection exception (class 08).
-const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014', '57P01', '53300', '53400']);
-const TRANSIENT_NODE_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
+/**
+ * The checkpoint compare-and-set matched several rows: the lane's checkpoint row exists twice
+ * (a warehouse that does not enforce primary keys, such as Redshift). Retrying cannot help; an operator must delete the
+ * duplicate.
+ */
+export class DuplicateCheckpointRows extends WarehouseError {
+  readonly code = 'DUPLICATE_CHECKPOINT_ROWS';
+  readonly retriable = false;
+  constructor(table: string, partition: number, rows: number) {
+    super(
+      `checkpoint of ${table} lane ${partition} matched ${rows} rows; keep one row per (topic, partition) in its checkpoint table`,
+    );
+    this.name = 'DuplicateCheckpointRows';
+  }
+}
+
+/** The batch has no S3 URI (staging: direct), or not the kind of URI the warehouse's load expects. */
+export class StagedUriUnusable extends WarehouseError {
+  readonly code = 'STAGED_URI_UNUSABLE';
+  readonly retriable = false;
+  constructor(table: string, reason: string) {
+    super(`cannot load ${table}'s staged batch: ${reason}`);
+    this.name = 'StagedUriUnusable';
+  }
+}
+
+/**
+ * A failure the warehouse (or its driver) reported, classified by the destination that
+ * received it: the code is the warehouse's own (a SQLSTATE, a socket error code, or
+ * CONNECTION_LOST), the message is the cause's unchanged, so logs and dead letters read as the
+ * warehouse wrote them.
+ */
+export class WarehouseFailure extends WarehouseError {
+  constructor(
+    readonly code: string,
+    readonly retriable: boolean,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'WarehouseFailure';
+  }
+}
 
 /** A lock wait hit its bound: PostgreSQL's lock_timeout (55P03), or a statement timeout (57014). */
 export function isLockTimeout(error: unknown): boolean {
@@ -76,28 +113,39 @@ export function errorCode(error: unknown): string {
   return typeof e?.name === 'string' ? e.name : 'UNKNOWN';
 }
 
-/** Whether retrying the whole flush can succeed without changing anything. */
-export function isTransient(error: unknown): boolean {
-  if (error instanceof WarehouseError) return error.retriable;
-  const e = error as {
-    code?: unknown;
-    message?: unknown;
-    $metadata?: { httpStatusCode?: number };
-    $retryable?: unknown;
-  };
-  const code = typeof e?.code === 'string' ? e.code : '';
-  if (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code)) return true;
-  // Redshift reports its serializable isolation violation as error 1023 inside the message.
-  if (
-    typeof e?.message === 'string' &&
-    /\b1023\b|serializ|Connection terminated|connection timeout|connection error|not queryable/i.test(
-      e.message,
-    )
-  )
-    return true;
+// Socket failures, from the warehouse's connection or the staging store's.
+const TRANSIENT_SOCKET_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+/** Whether a socket failed (by its Node error code): the peer may well answer the next attempt. */
+export function isSocketFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && TRANSIENT_SOCKET_CODES.has(code);
+}
+
+/** Whether the staging store (S3, by the AWS SDK's own markers) says a retry may succeed. */
+export function isRetriableStoreError(error: unknown): boolean | undefined {
+  const e = error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
   const status = e?.$metadata?.httpStatusCode;
   if (status !== undefined) return status >= 500 || status === 429;
-  return Boolean(e?.$retryable);
+  return e?.$retryable === undefined ? undefined : Boolean(e.$retryable);
+}
+
+/**
+ * Whether retrying the whole operation can succeed without changing anything. A warehouse
+ * error says so itself (`retriable`, decided by the destination that classified it); what
+ * reaches here unclassified is the staging store's or a socket's, judged by their codes. Never
+ * by a message.
+ */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof WarehouseError) return error.retriable;
+  return isSocketFailure(error) || isRetriableStoreError(error) === true;
 }
 
 // Redshift reports a COPY that refused a value (bad date, overflow, invalid UTF-8, value too

@@ -1,5 +1,5 @@
 import type { TableContract } from '@app/config';
-import type { Pool, PoolClient, PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import type {
   ApplyResult,
   Blocker,
@@ -9,9 +9,9 @@ import type {
   StagedBatch,
 } from './destination.port';
 import type { Dialect, Query } from './dialect';
-import { FencedError, isDataError, StagingCountMismatch } from './errors';
-import { createResilientPool, inPooledTransaction } from './pg-session';
-import { DuplicateCheckpointRows } from './redshift/redshift-errors';
+import { DuplicateCheckpointRows, FencedError, isDataError, StagingCountMismatch } from './errors';
+import type { PgErrorClassifier } from './pg-protocol-errors';
+import { createResilientPool, inPooledTransaction, withPooledClient } from './pg-session';
 import type { StagingLoader } from './staging-loader';
 import { legacyStateTableName, stateTableName, type StateTableKind } from './state-tables';
 
@@ -54,6 +54,8 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
   protected constructor(
     protected readonly dialect: D,
     private readonly base: PgProtocolOptions,
+    /** The warehouse's own reading of its errors (SQLSTATEs, vendor errors): see pg-protocol-errors.ts. */
+    protected readonly classify: PgErrorClassifier,
   ) {
     this.tombstoneRetentionMs = wholeMs(
       'tombstoneRetentionMs',
@@ -167,7 +169,7 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
 
   async findBlockers(contract: TableContract, forDdl: boolean): Promise<Blocker[]> {
     const query = this.dialect.findBlockers(this.base.stateSchema, contract, forDdl);
-    const { rows } = await this.pool.query(query.text, query.values);
+    const { rows } = await this.query(query.text, query.values);
     return rows.map((r) => ({
       pid: r.pid,
       // Redshift pads user names (char columns).
@@ -191,14 +193,14 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
   }
 
   private async signalSession(query: Query): Promise<boolean> {
-    const { rows } = await this.pool.query<{ cancelled: boolean | number }>(query.text, query.values);
+    const { rows } = await this.query<{ cancelled: boolean | number }>(query.text, query.values);
     // PostgreSQL answers a boolean, Redshift a number.
     const cancelled = rows[0]?.cancelled;
     return cancelled === true || Number(cancelled) === 1;
   }
 
   async readCheckpoints(contract: TableContract): Promise<CheckpointRow[]> {
-    const result = await this.pool.query(this.dialect.readCheckpoints(this.base.stateSchema, contract));
+    const result = await this.query(this.dialect.readCheckpoints(this.base.stateSchema, contract));
     return result.rows.map((r) => ({
       topic: r.topic,
       partition: r.partition,
@@ -291,7 +293,7 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
   /** Column names the target has now; empty when it does not exist. A catalog read, outside any transaction. */
   protected async existingColumns(contract: TableContract): Promise<Set<string>> {
     const listed = this.dialect.listColumns(contract);
-    const { rows } = await this.pool.query<{ column_name: string }>(listed.text, listed.values);
+    const { rows } = await this.query<{ column_name: string }>(listed.text, listed.values);
     return new Set(rows.map((r) => r.column_name));
   }
 
@@ -309,7 +311,22 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
     commit?: (result: T) => boolean,
   ): Promise<T> {
     const begin = this.base.isolation === 'serializable' ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN';
-    return inPooledTransaction(this.pool, begin, [this.dialect.lockTimeout(lockTimeoutMs)], work, commit);
+    return inPooledTransaction(
+      this.pool,
+      this.classify,
+      begin,
+      [this.dialect.lockTimeout(lockTimeoutMs)],
+      work,
+      commit,
+    );
+  }
+
+  /** One statement outside any transaction, its failure classified like every other. */
+  protected query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<QueryResult<R>> {
+    return withPooledClient(this.pool, this.classify, (client) => client.query<R>(text, values));
   }
 }
 

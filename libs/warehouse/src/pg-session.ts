@@ -1,4 +1,17 @@
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { Pool, type ClientBase, type PoolClient, type PoolConfig } from 'pg';
+import type { PgErrorClassifier } from './pg-protocol-errors';
+
+/**
+ * Clients whose connection failed: node-pg reports that with an 'error' or 'end' event on the
+ * client and rejects the query in progress with a plain Error (no SQLSTATE, no class of its
+ * own), so the event, not the message, is what tells a lost connection from a failed statement.
+ */
+const lostConnections = new WeakSet<ClientBase>();
+
+/** Whether the client's connection failed (ended or errored) at some point of its life. */
+export function connectionLost(client: ClientBase): boolean {
+  return lostConnections.has(client);
+}
 
 /**
  * A pool whose connections can be killed at any moment (pg_terminate_backend, a failover, a
@@ -11,26 +24,38 @@ import { Pool, type PoolClient, type PoolConfig } from 'pg';
 export function createResilientPool(config: PoolConfig): Pool {
   const pool = new Pool(config);
   pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => lostConnections.add(client));
+    client.on('end', () => lostConnections.add(client));
+  });
   return pool;
 }
 
 /**
  * Runs work on a client checked out of the pool and gives it back, discarded if its
- * connection failed (an error without a SQLSTATE is the connection's, not the statement's) or
- * if the work called `discard`.
+ * connection failed (or the error carries no code, so it cannot be the statement's) or if the
+ * work called `discard`. Every error leaves classified by the warehouse's `classify`.
  */
 export async function withPooledClient<T>(
   pool: Pool,
+  classify: PgErrorClassifier,
   work: (client: PoolClient, discard: () => void) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    // A refusal the server explains carries a SQLSTATE (a bad password is not worth retrying);
+    // without one the connection itself could not be made or timed out.
+    throw classify(error, !(error as { code?: unknown })?.code);
+  }
   let broken = false;
   try {
     return await work(client, () => (broken = true));
   } catch (error) {
-    if (!(error as { code?: unknown })?.code) broken = true;
-    throw error;
+    const lost = connectionLost(client);
+    if (lost || !(error as { code?: unknown })?.code) broken = true;
+    throw classify(error, lost);
   } finally {
     client.release(broken);
   }
@@ -43,12 +68,13 @@ export async function withPooledClient<T>(
  */
 export function inPooledTransaction<T>(
   pool: Pool,
+  classify: PgErrorClassifier,
   begin: string,
   settings: string[],
   work: (client: PoolClient) => Promise<T>,
   commit: (result: T) => boolean = () => true,
 ): Promise<T> {
-  return withPooledClient(pool, async (client, discard) => {
+  return withPooledClient(pool, classify, async (client, discard) => {
     try {
       await client.query(begin);
       for (const setting of settings) await client.query(setting);

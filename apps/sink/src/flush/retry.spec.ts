@@ -1,8 +1,16 @@
-import { FencedError, isTransient, StagingCountMismatch } from '@app/warehouse';
+import {
+  classifyPostgresError,
+  classifyRedshiftError,
+  FencedError,
+  isTransient,
+  StagingCountMismatch,
+} from '@app/warehouse';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, withRetry } from './retry';
 
-const pgError = (code: string) => Object.assign(new Error(`pg ${code}`), { code });
+const pgError = (code: string, message = `pg ${code}`) => Object.assign(new Error(message), { code });
+/** What a PostgreSQL destination throws for a driver error: classified by its SQLSTATE. */
+const fromPostgres = (code: string, message?: string) => classifyPostgresError(pgError(code, message), false);
 const hooks = (log: string[] = []) => ({
   onRetry: (_e: unknown, attempt: number, _d: number, code: string) => void log.push(`${attempt}:${code}`),
   shouldContinue: () => true,
@@ -10,32 +18,54 @@ const hooks = (log: string[] = []) => ({
 const fast = { initialDelayMs: 1, maxDelayMs: 2 };
 
 describe('isTransient', () => {
-  it.each(['40001', '40P01', '55P03', '57014', '08006', 'ECONNRESET'])('retries %s', (code) =>
-    expect(isTransient(pgError(code))).toBe(true),
+  it.each(['40001', '40P01', '55P03', '57014', '08006', 'ECONNRESET'])(
+    'retries %s as classified by the destination',
+    (code) => expect(isTransient(fromPostgres(code))).toBe(true),
   );
-  it('retries Redshift 1023 and S3 5xx and throttling', () => {
-    expect(isTransient(new Error('ERROR: 1023 DETAIL: Serializable isolation violation on table'))).toBe(
-      true,
+  it('retries Redshift 1023 only as the Redshift destination classifies it', () => {
+    const violation = pgError('XX000', 'ERROR: 1023 DETAIL: Serializable isolation violation on table');
+    expect(isTransient(classifyRedshiftError(violation, false))).toBe(true);
+    expect(isTransient(classifyPostgresError(violation, false))).toBe(false);
+    expect(isTransient(violation)).toBe(false);
+  });
+  it('never reads a message: a permanent error mentioning serialization is not retried', () => {
+    const permanent = pgError(
+      '42804',
+      'column "serialized" is of type integer but expression is of type text',
     );
+    expect(isTransient(classifyRedshiftError(permanent, false))).toBe(false);
+    expect(isTransient(classifyPostgresError(permanent, false))).toBe(false);
+  });
+  it('retries S3 5xx and throttling, not a refusal', () => {
     expect(isTransient(Object.assign(new Error('s3'), { $metadata: { httpStatusCode: 503 } }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('s3'), { $metadata: { httpStatusCode: 429 } }))).toBe(true);
     expect(isTransient(Object.assign(new Error('s3'), { $metadata: { httpStatusCode: 403 } }))).toBe(false);
   });
   it('never retries fencing, always retries a count mismatch', () => {
     expect(isTransient(new FencedError('t', 1, 1))).toBe(false);
     expect(isTransient(new StagingCountMismatch('t', 2, 1))).toBe(true);
   });
-  it('does not retry a syntax error forever', () => expect(isTransient(pgError('42601'))).toBe(false));
-  it('retries a client whose connection broke', () =>
-    expect(isTransient(new Error('Client has encountered a connection error and is not queryable'))).toBe(
-      true,
-    ));
+  it('does not retry a syntax error forever', () => expect(isTransient(fromPostgres('42601'))).toBe(false));
+  it('retries whatever failed on a client whose connection broke', () =>
+    expect(
+      isTransient(
+        classifyPostgresError(
+          new Error('Client has encountered a connection error and is not queryable'),
+          true,
+        ),
+      ),
+    ).toBe(true));
 });
 
 describe('backoffDelay', () => {
-  it('grows exponentially with full jitter up to the cap', () => {
-    expect(backoffDelay(0, { initialDelayMs: 100, maxDelayMs: 10_000 }, () => 0)).toBe(50);
-    expect(backoffDelay(3, { initialDelayMs: 100, maxDelayMs: 10_000 }, () => 1)).toBe(800);
-    expect(backoffDelay(30, { initialDelayMs: 100, maxDelayMs: 10_000 }, () => 1)).toBe(10_000);
+  const policy = { initialDelayMs: 100, maxDelayMs: 10_000 };
+  it('grows exponentially with equal jitter: between half the cap and the cap', () => {
+    expect(backoffDelay(0, policy, () => 0)).toBe(50);
+    expect(backoffDelay(0, policy, () => 1)).toBe(100);
+    expect(backoffDelay(3, policy, () => 0)).toBe(400);
+    expect(backoffDelay(3, policy, () => 1)).toBe(800);
+    expect(backoffDelay(30, policy, () => 0)).toBe(5_000);
+    expect(backoffDelay(30, policy, () => 1)).toBe(10_000);
   });
 });
 
@@ -44,7 +74,7 @@ describe('withRetry', () => {
     const log: string[] = [];
     let calls = 0;
     const result = await withRetry(
-      async () => (++calls < 4 ? Promise.reject(pgError(calls % 2 ? '40001' : '40P01')) : 'done'),
+      async () => (++calls < 4 ? Promise.reject(fromPostgres(calls % 2 ? '40001' : '40P01')) : 'done'),
       hooks(log),
       fast,
     );
@@ -52,19 +82,23 @@ describe('withRetry', () => {
     expect(log).toEqual(['1:40001', '2:40P01', '3:40001']);
   });
 
-  it('gives up at once on fencing', async () => {
+  it('gives up at once on fencing and on a classified permanent error', async () => {
     let calls = 0;
     await expect(
       withRetry(async () => (calls++, Promise.reject(new FencedError('t', 0, 1))), hooks(), fast),
     ).rejects.toBeInstanceOf(FencedError);
     expect(calls).toBe(1);
+    await expect(
+      withRetry(async () => (calls++, Promise.reject(fromPostgres('42601'))), hooks(), fast),
+    ).rejects.toThrow('42601');
+    expect(calls).toBe(2);
   });
 
-  it('gives up on a permanent error after a few attempts', async () => {
+  it('gives up on an unclassified error after a few attempts', async () => {
     let calls = 0;
     await expect(
-      withRetry(async () => (calls++, Promise.reject(pgError('42601'))), hooks(), fast, 3),
-    ).rejects.toThrow('42601');
+      withRetry(async () => (calls++, Promise.reject(new Error('bucket missing'))), hooks(), fast, 3),
+    ).rejects.toThrow('bucket missing');
     expect(calls).toBe(3);
   });
 
@@ -72,7 +106,7 @@ describe('withRetry', () => {
     let calls = 0;
     const revoked = { ...hooks(), shouldContinue: () => calls < 2 };
     await expect(
-      withRetry(async () => (calls++, Promise.reject(pgError('40001'))), revoked, fast),
+      withRetry(async () => (calls++, Promise.reject(fromPostgres('40001'))), revoked, fast),
     ).rejects.toThrow();
     expect(calls).toBe(2);
   });

@@ -1,4 +1,4 @@
-import { errorCode, isTransient } from '@app/warehouse';
+import { errorCode, isTransient, WarehouseError } from '@app/warehouse';
 
 export interface RetryPolicy {
   initialDelayMs: number;
@@ -7,7 +7,11 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 10_000 };
 
-/** Full jitter (a random delay up to the exponential cap) keeps retrying lanes from stampeding. */
+/**
+ * Equal jitter: a random delay between half the exponential cap and the cap. The random half
+ * keeps retrying lanes from stampeding; the fixed half keeps a retry from coming back at once,
+ * which full jitter ([0, cap]) would allow even after many failures.
+ */
 export function backoffDelay(
   attempt: number,
   policy: RetryPolicy = DEFAULT_RETRY,
@@ -26,9 +30,11 @@ export interface RetryHooks {
 
 /**
  * Retries work that is safe to repeat as a whole (a flush is: its staging key and checkpoint
- * compare-and-set make a second attempt overwrite, not duplicate). Transient errors retry
- * without limit, because giving up would mean dropping changes; others retry a few times in
- * case the cause is outside (a missing bucket being created, a table being restored).
+ * compare-and-set make a second attempt overwrite, not duplicate). The decision reads the
+ * error's `retriable`: retriable errors retry without limit, because giving up would mean
+ * dropping changes; a classified warehouse error that is not retriable stops at once (its
+ * destination knows a retry cannot help); anything unclassified retries a few times in case
+ * the cause is outside (a missing bucket being created).
  */
 export async function withRetry<T>(
   work: () => Promise<T>,
@@ -41,9 +47,9 @@ export async function withRetry<T>(
       return await work();
     } catch (error) {
       const transient = isTransient(error);
-      const known = error instanceof Error && 'retriable' in error;
+      const classified = error instanceof WarehouseError;
       if (
-        (known && !transient) ||
+        (classified && !transient) ||
         (!transient && attempt + 1 >= permanentAttempts) ||
         !hooks.shouldContinue()
       )

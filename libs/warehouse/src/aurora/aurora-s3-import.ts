@@ -2,6 +2,7 @@ import type { TableContract } from '@app/config';
 import type { ClientBase } from 'pg';
 import { CSV_NULL } from '../csv-codec';
 import type { StagedBatch } from '../destination.port';
+import { StagedUriUnusable, WarehouseError } from '../errors';
 import { STAGING_TABLE, type Query } from '../dialect';
 import { quoteIdent } from '../quote';
 import { OP_COLUMN } from '../staged-row';
@@ -49,11 +50,23 @@ export function auroraImportQuery(
   return { text: `SELECT aws_s3.table_import_from_s3(${args.join(', ')}) AS result`, values };
 }
 
+/**
+ * aws_s3.table_import_from_s3 answered something other than its row count: the extension is
+ * not the one this loader was written for, and asking again gets the same answer.
+ */
+export class AuroraImportUnexpectedAnswer extends WarehouseError {
+  readonly code = 'AURORA_IMPORT_UNEXPECTED_ANSWER';
+  readonly retriable = false;
+  constructor(answer: string) {
+    super(`unexpected answer from aws_s3.table_import_from_s3: ${JSON.stringify(answer)}`);
+    this.name = 'AuroraImportUnexpectedAnswer';
+  }
+}
+
 /** table_import_from_s3 answers like `3 rows imported into relation "t" from file k of 120 bytes`. */
 export function importedRowCount(result: string): number {
   const match = /^(\d+) rows? imported/.exec(result);
-  if (!match)
-    throw new Error(`unexpected answer from aws_s3.table_import_from_s3: ${JSON.stringify(result)}`);
+  if (!match) throw new AuroraImportUnexpectedAnswer(result);
   return Number(match[1]);
 }
 
@@ -62,7 +75,11 @@ export class AuroraS3ImportLoader implements StagingLoader {
   constructor(private readonly options: AuroraS3ImportOptions) {}
 
   async load(client: ClientBase, batch: StagedBatch): Promise<number> {
-    if (!batch.stagedUri) throw new Error(`${batch.contract.name}: Aurora's S3 import needs staging: s3`);
+    if (!batch.stagedUri)
+      throw new StagedUriUnusable(
+        batch.contract.name,
+        "it was not staged to S3 (Aurora's S3 import needs staging: s3)",
+      );
     const query = auroraImportQuery(batch.contract, batch.stagedUri, this.options);
     const { rows } = await client.query<{ result: string }>(query.text, query.values);
     return importedRowCount(rows[0]?.result ?? '');

@@ -2,6 +2,7 @@ import type { TableContract } from '@app/config';
 import type { PoolClient, PoolConfig } from 'pg';
 import type { LaneClaim, StagedBatch } from '../destination.port';
 import { PostgresDialect } from './postgres-dialect';
+import { classifyPostgresError } from './postgres-errors';
 import { CopyFromStdinLoader } from '../copy-from-stdin-loader';
 import { PgProtocolDestination } from '../pg-protocol-destination';
 import type { StagingLoader } from '../staging-loader';
@@ -34,7 +35,7 @@ export class PostgresDestination extends PgProtocolDestination<PostgresDialect> 
   private readonly loader: StagingLoader;
 
   constructor(private readonly options: PostgresDestinationOptions) {
-    super(new PostgresDialect(), options);
+    super(new PostgresDialect(), options, classifyPostgresError);
     this.loader = options.loader ?? new CopyFromStdinLoader();
   }
 

@@ -10,6 +10,7 @@ import {
 import { qualify, quoteIdent } from '../quote';
 import { OP_COLUMN } from '../staged-row';
 import { stateTableName, type StateTableKind } from '../state-tables';
+import { copyIntoStagingFromStdin, pgLocksBlockers } from './postgres-catalog';
 import { postgresType } from './postgres-types';
 
 const target = (c: TableContract) => qualify(c.schema, c.table);
@@ -24,17 +25,6 @@ const keysAndVersion = (c: TableContract) =>
 const CHECKPOINT_COLUMNS = 'topic, partition, last_offset, epoch, owner, claimed_at, committed_at';
 /** The tombstones' unique key index: the tombstone table's name with `__tomb` made `__tkey`. */
 const tombstoneKeyIndex = (c: TableContract) => stateTableName(c, 'tombstone').replace(/__tomb$/, '__tkey');
-
-// PostgreSQL's table lock conflict matrix: what blocks ROW EXCLUSIVE (our DELETE/INSERT) and
-// what blocks ACCESS EXCLUSIVE (ALTER TABLE): every mode.
-const MODES_BLOCKING_DML = ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
-const ALL_LOCK_MODES = [
-  'AccessShareLock',
-  'RowShareLock',
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  ...MODES_BLOCKING_DML,
-];
 
 export class PostgresDialect implements Dialect {
   readonly name: string = 'postgres';
@@ -152,7 +142,7 @@ export class PostgresDialect implements Dialect {
   }
 
   copyIntoStaging(c: TableContract): string {
-    return `COPY ${quoteIdent(STAGING_TABLE)} (${columnList(c.columns)}, ${quoteIdent(OP_COLUMN)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')`;
+    return copyIntoStagingFromStdin(c);
   }
 
   mergeStatements(state: string, c: TableContract): string[] {
@@ -199,25 +189,12 @@ export class PostgresDialect implements Dialect {
     return tables.map((t) => `SELECT count(*) FROM ${t}`);
   }
 
-  /**
-   * Sessions holding a granted lock on the contract's tables in a mode that conflicts with our
-   * DML (ROW EXCLUSIVE) or DDL (ACCESS EXCLUSIVE), oldest transaction first. Relation names are
-   * parameters resolved with to_regclass, so a table that does not exist yet is simply skipped.
-   */
+  /** Sessions whose locks on the contract's tables block our DML (or DDL): see pgLocksBlockers. */
   findBlockers(state: string, c: TableContract, forDdl: boolean): Query {
-    const relations = [target(c), checkpoint(state, c), ...(c.version ? [tombstone(state, c)] : [])];
-    const modes = forDdl ? ALL_LOCK_MODES : MODES_BLOCKING_DML;
-    return {
-      text:
-        'SELECT a.pid, a.usename AS "user", a.application_name AS application, a.client_addr::text AS client, a.state, ' +
-        'extract(epoch FROM now() - a.xact_start)::float8 AS transaction_age_seconds, left(a.query, 1000) AS query, ' +
-        'l.relation::regclass::text AS relation, l.mode ' +
-        'FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid ' +
-        "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() " +
-        'AND l.relation = ANY (ARRAY(SELECT to_regclass(r) FROM unnest($1::text[]) AS r)) AND l.mode = ANY ($2::text[]) ' +
-        'ORDER BY a.xact_start NULLS LAST, a.pid',
-      values: [relations, modes],
-    };
+    return pgLocksBlockers(
+      [target(c), checkpoint(state, c), ...(c.version ? [tombstone(state, c)] : [])],
+      forDdl,
+    );
   }
 
   cancelSession(pid: number): Query {

@@ -6,7 +6,8 @@ import type { LaneClaim, StagedBatch } from '../destination.port';
 import { RECORDED_AT } from '../dialect';
 import type { StagingLoader } from '../staging-loader';
 import { RedshiftDialect, type RedshiftDialectOptions } from './redshift-dialect';
-import { DuplicateCheckpointRows } from './redshift-errors';
+import { DuplicateCheckpointRows } from '../errors';
+import { classifyRedshiftError } from './redshift-errors';
 
 export interface RedshiftDestinationOptions {
   pool: PoolConfig;
@@ -54,7 +55,7 @@ export interface RedshiftDestinationOptions {
  */
 export class RedshiftDestination extends PgProtocolDestination<RedshiftDialect> {
   constructor(private readonly options: RedshiftDestinationOptions) {
-    super(new RedshiftDialect(options.dialect), options);
+    super(new RedshiftDialect(options.dialect), options, classifyRedshiftError);
   }
 
   async prepareTarget(contract: TableContract): Promise<void> {
@@ -111,7 +112,7 @@ export class RedshiftDestination extends PgProtocolDestination<RedshiftDialect> 
     if (!contract.version) return;
     const { stateSchema } = this.options;
     const listed = this.dialect.listTombstoneColumns(stateSchema, contract);
-    const { rows } = await this.pool.query<{ column_name: string }>(listed.text, listed.values);
+    const { rows } = await this.query<{ column_name: string }>(listed.text, listed.values);
     if (rows.some((r) => r.column_name === RECORDED_AT)) return;
     await this.withClient(this.ddlTimeoutMs, async (client) => {
       await client.query(this.dialect.addTombstoneRecordedAt(stateSchema, contract));
@@ -137,7 +138,7 @@ export class RedshiftDestination extends PgProtocolDestination<RedshiftDialect> 
   }
 
   private withClient<T>(timeoutMs: number, work: (client: PoolClient) => Promise<T>): Promise<T> {
-    return withPooledClient(this.pool, async (client) => {
+    return withPooledClient(this.pool, this.classify, async (client) => {
       await client.query(this.dialect.statementTimeout(timeoutMs));
       return work(client);
     });

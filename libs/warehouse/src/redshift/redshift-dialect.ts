@@ -7,7 +7,7 @@ import {
   type Dialect,
   type Query,
 } from '../dialect';
-import { PostgresDialect } from '../postgres/postgres-dialect';
+import { pgLocksBlockers } from '../postgres/postgres-catalog';
 import { qualify, quoteIdent } from '../quote';
 import { OP_COLUMN } from '../staged-row';
 import { stateTableName, type StateTableKind } from '../state-tables';
@@ -301,10 +301,14 @@ export class RedshiftDialect implements Dialect {
   /**
    * Sessions holding a granted lock on the contract's tables in a mode that blocks our DML or
    * DDL, oldest transaction first. In the PostgreSQL-compatible mode the catalog is
-   * PostgreSQL's, so the PostgreSQL query is used.
+   * PostgreSQL's, so pg_locks is read instead.
    */
   findBlockers(state: string, c: TableContract, forDdl: boolean): Query {
-    if (this.compatibility === 'postgres') return new PostgresDialect().findBlockers(state, c, forDdl);
+    if (this.compatibility === 'postgres')
+      return pgLocksBlockers(
+        [target(c), checkpoint(state, c), ...(c.version ? [tombstone(state, c)] : [])],
+        forDdl,
+      );
     const relations = [
       `${c.schema}.${c.table}`,
       `${state}.${stateTableName(c, 'checkpoint')}`,

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { StagedBatch } from '../destination.port';
 import { isLockTimeout, isTransient } from '../errors';
 import { RedshiftDialect } from './redshift-dialect';
-import { RedshiftCopyFailed, StagedUriUnusable } from './redshift-errors';
+import { StagedUriUnusable } from '../errors';
+import { RedshiftCopyFailed } from './redshift-errors';
 import { RedshiftS3CopyLoader } from './redshift-s3-loader';
 
 const [items] = parseConfig({

@@ -3,7 +3,9 @@ import type { StagedBatch } from '../destination.port';
 import type { StagingLoader } from '../staging-loader';
 import type { RedshiftCopyOptions } from './redshift-copy';
 import type { RedshiftDialect } from './redshift-dialect';
-import { RedshiftCopyFailed, StagedUriUnusable } from './redshift-errors';
+import { StagedUriUnusable } from '../errors';
+import { connectionLost } from '../pg-session';
+import { RedshiftCopyFailed } from './redshift-errors';
 
 /** Redshift loads the staged file itself: COPY FROM S3, then pg_last_copy_count(). */
 export class RedshiftS3CopyLoader implements StagingLoader {
@@ -25,7 +27,7 @@ export class RedshiftS3CopyLoader implements StagingLoader {
     try {
       await client.query(statement.text);
     } catch (error) {
-      throw new RedshiftCopyFailed(contract.name, statement.redacted, error);
+      throw new RedshiftCopyFailed(contract.name, statement.redacted, error, connectionLost(client));
     }
     const { rows } = await client.query<{ loaded: string | number }>(this.dialect.lastCopyCount());
     return Number(rows[0]?.loaded ?? -1);

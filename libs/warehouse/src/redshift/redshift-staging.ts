@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { encodeCsv } from '../csv-codec';
 import type { StagedRow } from '../staged-row';
+import type { StagedObject, StagingFormat } from '../staging-format';
 
 /** The staged file as Redshift loads it: our CSV (csv-codec.ts), gzip-compressed (COPY ... GZIP). */
 export function encodeRedshiftStagedFile(rows: StagedRow[]): Buffer {
@@ -28,11 +29,6 @@ export function buildManifest(entries: ManifestEntry[]): string {
   });
 }
 
-export interface StagedObject {
-  key: string;
-  body: Buffer;
-}
-
 /**
  * What to put in S3 for one batch, in this order, and the URI COPY loads. `csvKey` is the
  * deterministic staging key (stagingKey); the data file becomes `<base>.csv.gz` and its
@@ -53,4 +49,14 @@ export function redshiftStagedObjects(
     body: Buffer.from(buildManifest([{ url: uriOf(data.key), contentLength: data.body.length }])),
   };
   return { objects: [data, manifest], loadUri: uriOf(manifest.key) };
+}
+
+/** Redshift's staging format: gzip CSV, named by a manifest when COPY is configured with one. */
+export function redshiftStagingFormat(options: { manifest: boolean }): StagingFormat {
+  return {
+    layout(csvKey, rows, uriOf) {
+      const { objects, loadUri } = redshiftStagedObjects(csvKey, rows, uriOf, options);
+      return { objects, dataKey: objects[0]!.key, loadUri };
+    },
+  };
 }

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { FencedError, isDataError, WarehouseFailure } from '../errors';
+import { classifyPostgresError } from './postgres-errors';
+
+const pgError = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
+
+describe('classifyPostgresError', () => {
+  it.each(['40001', '40P01', '55P03', '57014', '57P01', '53300', '08006', 'ECONNRESET'])(
+    'retries %s',
+    (code) => expect(classifyPostgresError(pgError(code), false)).toMatchObject({ code, retriable: true }),
+  );
+
+  it.each(['42601', '42P01', '22007', '23505', 'XX000'])('does not retry %s', (code) =>
+    expect(classifyPostgresError(pgError(code), false)).toMatchObject({ code, retriable: false }),
+  );
+
+  it('decides by SQLSTATE, never by message', () => {
+    expect(
+      classifyPostgresError(pgError('42804', 'could not serialize access (not really)'), false).retriable,
+    ).toBe(false);
+    expect(
+      classifyPostgresError(pgError('XX000', 'ERROR: 1023 Serializable isolation violation'), false)
+        .retriable,
+    ).toBe(false);
+  });
+
+  it('keeps the message, the cause and what isDataError reads', () => {
+    const refused = pgError('22007', 'invalid input syntax for type date: "bad"');
+    const classified = classifyPostgresError(refused, false);
+    expect(classified).toBeInstanceOf(WarehouseFailure);
+    expect(classified.message).toBe(refused.message);
+    expect(classified.cause).toBe(refused);
+    expect(isDataError(classified)).toBe(true);
+  });
+
+  it('retries a lost connection, and S3 failures reading the staged file by status', () => {
+    expect(classifyPostgresError(new Error('Connection terminated unexpectedly'), true).retriable).toBe(true);
+    const s3 = (status: number) => Object.assign(new Error('s3'), { $metadata: { httpStatusCode: status } });
+    expect(classifyPostgresError(s3(503), false)).toMatchObject({ code: 'S3_503', retriable: true });
+    expect(classifyPostgresError(s3(403), false)).toMatchObject({ code: 'S3_403', retriable: false });
+  });
+
+  it('passes tablelane errors through', () => {
+    const fenced = new FencedError('t', 1, 1);
+    expect(classifyPostgresError(fenced, true)).toBe(fenced);
+  });
+});
