@@ -56,7 +56,6 @@ const KAFKA_ALLOWED = [
   'apps/cli/src/topics.command.ts',
   'apps/producer/src/ingest/ingest-publisher.ts',
   'apps/router/src/lanes/rebaseline.command.ts',
-  'apps/router/src/lanes/topic-reader.ts',
   'apps/router/src/router.service.ts',
   'apps/sink/src/consumer/dead-letters.spec.ts',
   'apps/sink/src/consumer/dead-letters.ts',

@@ -14,8 +14,11 @@ export interface RangeRecord {
 export interface OffsetRange {
   /** Only these partitions; all when absent. */
   partitions?: number[];
-  /** First offset to read in every partition (inclusive); the log start when absent. */
-  from?: bigint;
+  /**
+   * First offset to read (inclusive): one for every partition, or one per partition (then only
+   * those partitions are read); the log start when absent.
+   */
+  from?: bigint | ReadonlyMap<number, bigint>;
   /** Last offset to read in every partition (inclusive); the end as of the call when absent. */
   to?: bigint;
 }
@@ -38,8 +41,10 @@ export async function scanTopic(
   const ends = new Map<number, bigint>();
   for (const p of await admin.fetchTopicOffsets(topic)) {
     if (range.partitions && !range.partitions.includes(p.partition)) continue;
+    if (range.from instanceof Map && !range.from.has(p.partition)) continue;
     const low = BigInt(p.low);
-    const start = range.from !== undefined && range.from > low ? range.from : low;
+    const from = range.from instanceof Map ? range.from.get(p.partition) : range.from;
+    const start = from !== undefined && from > low ? from : low;
     const end = range.to !== undefined && range.to + 1n < BigInt(p.high) ? range.to + 1n : BigInt(p.high);
     if (end > start) {
       starts.set(p.partition, start);

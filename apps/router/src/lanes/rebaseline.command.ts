@@ -1,10 +1,9 @@
 import { loadConfigFile, runtimeSettings } from '@app/config';
-import { createKafka } from '@app/kafka';
+import { createKafka, scanTopic } from '@app/kafka';
 import type { Admin, Kafka } from 'kafkajs';
 import type { RouterSettings } from '../router-settings';
 import { rebaseline } from './lane-baseline';
 import { LaneBaselineStore, partitionCount } from './lane-baseline.store';
-import { readToEnd } from './topic-reader';
 
 export interface RebaselineArgs {
   drainedGroup?: string;
@@ -94,7 +93,8 @@ async function undrained(kafka: Kafka, admin: Admin, topic: string, groupId: str
   }
   if (from.size === 0) return [];
   const counts = new Map<number, number>();
-  for (const { partition } of await readToEnd(kafka, admin, topic, from))
+  await scanTopic(kafka, admin, topic, { from }, ({ partition }) => {
     counts.set(partition, (counts.get(partition) ?? 0) + 1);
+  });
   return [...counts].map(([partition, n]) => `partition ${partition}: ${n}`);
 }
