@@ -12,6 +12,7 @@ import { OP_COLUMN } from '../staged-row';
 import { stateTableName, type StateTableKind } from '../state-tables';
 import { copyIntoStagingFromStdin, pgLocksBlockers } from './postgres-catalog';
 import { postgresType } from './postgres-types';
+import { tableExistsQuery } from '../information-schema';
 
 const target = (c: TableContract) => qualify(c.schema, c.table);
 const checkpoint = (state: string, c: TableContract) => qualify(state, stateTableName(c, 'checkpoint'));
@@ -27,8 +28,6 @@ const CHECKPOINT_COLUMNS = 'topic, partition, last_offset, epoch, owner, claimed
 const tombstoneKeyIndex = (c: TableContract) => stateTableName(c, 'tombstone').replace(/__tomb$/, '__tkey');
 
 export class PostgresDialect implements Dialect {
-  readonly name: string = 'postgres';
-
   createSchema(schema: string): string {
     return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`;
   }
@@ -87,10 +86,7 @@ export class PostgresDialect implements Dialect {
   }
 
   stateTableExists(state: string, name: string): Query {
-    return {
-      text: 'SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2',
-      values: [state, name],
-    };
+    return tableExistsQuery(state, name);
   }
 
   copyLegacyState(state: string, c: TableContract, kind: StateTableKind, legacyName: string): string {

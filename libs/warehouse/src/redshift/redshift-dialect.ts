@@ -13,6 +13,7 @@ import { OP_COLUMN } from '../staged-row';
 import { stateTableName, type StateTableKind } from '../state-tables';
 import { copyFromS3, LAST_COPY_COUNT, type CopyStatement, type RedshiftCopyOptions } from './redshift-copy';
 import { redshiftStagingType, redshiftType, type RedshiftCompatibility } from './redshift-types';
+import { tableExistsQuery } from '../information-schema';
 
 export interface RedshiftDialectOptions {
   compatibility?: RedshiftCompatibility;
@@ -54,7 +55,6 @@ const op = quoteIdent(OP_COLUMN);
  * parameters, and the checkpoint row is created with INSERT ... WHERE NOT EXISTS under a LOCK.
  */
 export class RedshiftDialect implements Dialect {
-  readonly name: string = 'redshift';
   readonly compatibility: RedshiftCompatibility;
   readonly mergeStrategy: 'delete-insert' | 'merge';
 
@@ -137,10 +137,7 @@ export class RedshiftDialect implements Dialect {
   }
 
   stateTableExists(state: string, name: string): Query {
-    return {
-      text: 'SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2',
-      values: [state, name],
-    };
+    return tableExistsQuery(state, name);
   }
 
   copyLegacyState(state: string, c: TableContract, kind: StateTableKind, legacyName: string): string {
