@@ -13,7 +13,6 @@ export interface Query {
  * A Dialect never touches a connection, so each statement has a golden test.
  */
 export interface Dialect {
-  readonly name: string;
   createSchema(schema: string): string;
   createTargetTable(contract: TableContract): string;
   addColumn(contract: TableContract, column: ColumnContract): string;
