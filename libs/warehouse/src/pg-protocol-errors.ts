@@ -33,10 +33,22 @@ export function classifyPgProtocolError(
     return new WarehouseFailure(typeof code === 'string' ? code : 'CONNECTION_LOST', true, error);
   if (isSocketFailure(error)) return new WarehouseFailure(errorCode(error), true, error);
   if (typeof code === 'string' && SQLSTATE.test(code)) {
-    const retriable = code.startsWith('08') || retriableSqlState(code, error as { message?: unknown });
+    const retriable =
+      code.startsWith('08') ||
+      isConcurrentCreation(code, error as { schema?: unknown }) ||
+      retriableSqlState(code, error as { message?: unknown });
     return new WarehouseFailure(code, retriable, error);
   }
   return new WarehouseFailure(errorCode(error), isRetriableStoreError(error) === true, error);
 }
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * Two sinks starting together both run CREATE ... IF NOT EXISTS: the loser gets a unique
+ * violation on the system catalog (or duplicate schema/table). The next attempt finds the
+ * object there, so a retry fixes it; it is never the data's fault.
+ */
+function isConcurrentCreation(code: string, error: { schema?: unknown }): boolean {
+  return code === '42P06' || code === '42P07' || (code === '23505' && error.schema === 'pg_catalog');
+}

@@ -14,6 +14,20 @@ describe('classifyPostgresError', () => {
     expect(classifyPostgresError(pgError(code), false)).toMatchObject({ code, retriable: false }),
   );
 
+  it('retries a catalog race of two sinks creating one table, never a duplicate key in the data', () => {
+    const race = Object.assign(
+      pgError('23505', 'duplicate key value violates unique constraint "pg_type_typname_nsp_index"'),
+      {
+        schema: 'pg_catalog',
+      },
+    );
+    expect(classifyPostgresError(race, false).retriable).toBe(true);
+    expect(isDataError(classifyPostgresError(race, false))).toBe(false);
+    expect(classifyPostgresError(pgError('42P07'), false).retriable).toBe(true);
+    const dataDuplicate = Object.assign(pgError('23505'), { schema: 'public' });
+    expect(classifyPostgresError(dataDuplicate, false).retriable).toBe(false);
+  });
+
   it('decides by SQLSTATE, never by message', () => {
     expect(
       classifyPostgresError(pgError('42804', 'could not serialize access (not really)'), false).retriable,
