@@ -10,6 +10,11 @@ export function isIdentifier(value: unknown): value is string {
   return typeof value === 'string' && IDENTIFIER_PATTERN.test(value);
 }
 
+/** Why `value` cannot be an identifier, worded to follow the name of the setting that holds it. */
+export function notAnIdentifier(value: unknown): string {
+  return `${JSON.stringify(value)} is not a valid identifier: use lower case letters, digits and underscores, starting with a letter or underscore, at most 63 characters (no quotes, semicolons or spaces)`;
+}
+
 export function identifierProblem(what: string, value: unknown): string {
-  return `${what} ${JSON.stringify(value)} is not a valid identifier: use lower case letters, digits and underscores, starting with a letter or underscore, at most 63 characters (no quotes, semicolons or spaces)`;
+  return `${what} ${notAnIdentifier(value)}`;
 }

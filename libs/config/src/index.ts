@@ -6,3 +6,4 @@ export * from './runtime-settings';
 export * from './table-contract';
 export * from './tablelane-config';
 export * from './contract-source';
+export * from './environment.schema';

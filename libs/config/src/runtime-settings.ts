@@ -1,3 +1,5 @@
+import { readEnvironment, type Environment } from './environment.schema';
+
 /**
  * Connection settings from the environment. Secrets stay in this object and are never logged:
  * `describeRuntime` is the only way to print it.
@@ -19,24 +21,24 @@ export interface RuntimeSettings {
   databaseUrl?: string;
 }
 
-export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
+export function runtimeSettings(env: Environment = process.env): RuntimeSettings {
+  const settings = readEnvironment(env);
   return {
-    kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092')
-      .split(',')
+    kafkaBrokers: settings.KAFKA_BROKERS.split(',')
       .map((b) => b.trim())
       .filter(Boolean),
-    kafkaClientId: env.KAFKA_CLIENT_ID ?? 'tablelane',
-    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+    kafkaClientId: settings.KAFKA_CLIENT_ID,
+    schemaRegistryUrl: settings.SCHEMA_REGISTRY_URL,
     s3: {
-      endpoint: env.S3_ENDPOINT ?? 'http://127.0.0.1:9000',
-      region: env.S3_REGION ?? 'us-east-1',
-      bucket: env.S3_BUCKET ?? 'tablelane',
-      prefix: env.S3_PREFIX ?? 'staging',
-      accessKeyId: env.S3_ACCESS_KEY_ID ?? 'tablelane',
-      secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? 'tablelane-secret',
-      forcePathStyle: (env.S3_FORCE_PATH_STYLE ?? 'true') === 'true',
+      endpoint: settings.S3_ENDPOINT,
+      region: settings.S3_REGION,
+      bucket: settings.S3_BUCKET,
+      prefix: settings.S3_PREFIX,
+      accessKeyId: settings.S3_ACCESS_KEY_ID,
+      secretAccessKey: settings.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: settings.S3_FORCE_PATH_STYLE === 'true',
     },
-    databaseUrl: env.DATABASE_URL,
+    databaseUrl: settings.DATABASE_URL,
   };
 }
 

@@ -48,9 +48,3 @@ export interface TableContract {
   flush: FlushPolicy;
   locks: LockPolicy;
 }
-
-export function columnOf(contract: TableContract, name: string): ColumnContract {
-  const column = contract.columns.find((c) => c.name === name);
-  if (!column) throw new Error(`table ${contract.name} has no column ${name}`);
-  return column;
-}
