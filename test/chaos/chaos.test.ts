@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../libs/simulation/src';
+import { prng } from '@app/simulation';
 import { uniqueName } from '../support/env';
 import { createTopics, groupLag, testKafka, waitFor } from '../support/kafka';
 import { dropSchemasAfterTest, testPool } from '../support/postgres';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../libs/config/src';
-import { encodeCsv, FencedError, PostgresDestination, type StagedRow } from '../../libs/warehouse/src';
+import { parseConfig } from '@app/config';
+import { encodeCsv, FencedError, PostgresDestination, type StagedRow } from '@app/warehouse';
 import { Readable } from 'node:stream';
 import { uniqueName } from '../support/env';
 import { groupLag, waitFor } from '../support/kafka';

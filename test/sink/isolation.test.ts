@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
-import { parseConfig } from '../../libs/config/src';
-import { encodeCsv, PostgresDestination, type StagedRow } from '../../libs/warehouse/src';
+import { parseConfig } from '@app/config';
+import { encodeCsv, PostgresDestination, type StagedRow } from '@app/warehouse';
 import { uniqueName } from '../support/env';
 import { dropSchemasAfterTest, testPool, testConnection } from '../support/postgres';
 

@@ -1,8 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { parseConfig } from '../../libs/config/src';
-import { PostgresDestination } from '../../libs/warehouse/src';
+import { parseConfig } from '@app/config';
+import { PostgresDestination } from '@app/warehouse';
 import { readAll, waitFor } from '../support/kafka';
 import { advancesCheckpoint, startPgFaultProxy } from '../support/pg-fault-proxy';
 import { testConnection } from '../support/postgres';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../libs/config/src';
+import { parseConfig } from '@app/config';
 import { groupLag, readAll, waitFor } from '../support/kafka';
 import { sinkTestSetup } from '../support/sink-suite';
 import { startSink, writeConfig } from '../support/sink-process';

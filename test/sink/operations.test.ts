@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../libs/config/src';
+import { parseConfig } from '@app/config';
 import { stackEnv } from '../support/env';
 import { waitFor } from '../support/kafka';
 import { sinkTestSetup } from '../support/sink-suite';

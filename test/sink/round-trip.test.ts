@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../libs/config/src';
-import { validateChange } from '../../libs/contracts/src';
-import { createS3Client, S3ObjectStore } from '../../libs/staging/src';
-import { PostgresDestination } from '../../libs/warehouse/src';
+import { parseConfig } from '@app/config';
+import { validateChange } from '@app/contracts';
+import { S3ObjectStore } from '@app/staging';
+import { PostgresDestination } from '@app/warehouse';
 import { BatchStager } from '../../apps/sink/src/flush/batch-stager';
 import { reduceBatch } from '../../apps/sink/src/lane/reduce-batch';
 import { stackEnv, uniqueName } from '../support/env';
 import { dropSchemasAfterTest, testPool, testConnection } from '../support/postgres';
+import { deleteObject, testS3Client } from '../support/s3';
 
 const columns = {
   id: 'integer',
@@ -127,17 +128,8 @@ describe('value round-trip through S3 staging and COPY', () => {
         createTables: true,
         lockTimeoutMs: 5000,
       });
-      const store = new S3ObjectStore(
-        createS3Client({
-          endpoint: stackEnv.S3_ENDPOINT,
-          region: 'us-east-1',
-          bucket: stackEnv.S3_BUCKET,
-          accessKeyId: stackEnv.S3_ACCESS_KEY_ID,
-          secretAccessKey: stackEnv.S3_SECRET_ACCESS_KEY,
-          forcePathStyle: true,
-        }),
-        stackEnv.S3_BUCKET,
-      );
+      const s3 = testS3Client();
+      const store = new S3ObjectStore(s3, stackEnv.S3_BUCKET);
       await destination.prepareTable(contract);
       const changes = rows.map((row, offset) => ({
         offset,
@@ -190,7 +182,7 @@ describe('value round-trip through S3 staging and COPY', () => {
       const exact = await pool.query(`SELECT b::text, n::text FROM "${schema}".types WHERE id = 6`);
       expect(exact.rows[0]).toEqual({ b: '9007199254740993', n: '99999999999999999999999999.9999999999' });
 
-      if (staged.stagedUri) await store.delete(staged.stagedUri.replace(`s3://${stackEnv.S3_BUCKET}/`, ''));
+      if (staged.stagedUri) await deleteObject(s3, staged.stagedUri);
       await destination.close();
     },
   );

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../libs/config/src';
-import { encodeCsv, PostgresDestination } from '../../libs/warehouse/src';
+import { parseConfig } from '@app/config';
+import { encodeCsv, PostgresDestination } from '@app/warehouse';
 import { uniqueName } from '../support/env';
 import { dropSchemasAfterTest, testPool, testConnection } from '../support/postgres';
 

@@ -11,8 +11,9 @@ import {
   writeConfig,
   type AppProcess,
 } from '../router/support/harness';
-// The test's own kafkajs clients would print the TimeoutNegativeWarning in the runner's output.
-import '../../libs/kafka/src/kafkajs-request-queue-timer';
+// The test's own kafkajs clients would print the TimeoutNegativeWarning in the runner's output:
+// loading @app/kafka installs the RequestQueue timer fix.
+import '@app/kafka';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../support/env';

@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
-import { createS3Client } from '../../libs/staging/src';
+import { createS3Client } from '@app/staging';
 import { stackEnv, uniqueName } from '../support/env';
 import { createTopics, readAll, testKafka } from '../support/kafka';
 import { testPool } from '../support/postgres';

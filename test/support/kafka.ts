@@ -1,7 +1,6 @@
+// Before kafkajs: loading @app/kafka installs its kafkajs patches, which must precede kafkajs.
+import { readPartitionLag, totalMessagesBehind } from '@app/kafka';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-// The module itself, not @app/kafka: the index loads the kafkajs patches, and suites choose
-// when those load (before kafkajs); this module only uses kafkajs types.
-import { readPartitionLag, totalMessagesBehind } from '../../libs/kafka/src/lag-reader';
 import { onTestFinished } from 'vitest';
 import { stackEnv } from './env';
 

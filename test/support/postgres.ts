@@ -2,24 +2,27 @@ import { Client, Pool } from 'pg';
 import { onTestFinished } from 'vitest';
 import { stackEnv } from './env';
 
-/** Connection settings of the test database, for the destinations a test builds itself. */
-export const testConnection = () => ({
-  host: stackEnv.PGHOST,
-  port: Number(stackEnv.PGPORT),
-  user: stackEnv.PGUSER,
-  database: stackEnv.PGDATABASE,
-});
-
 /**
- * A pool on the test database, closed when the test finishes. Refuses any database whose name
- * does not say it is for tests, so a misdirected PGDATABASE never has its tables dropped.
+ * Connection settings of the test database, for the destinations a test builds itself and for
+ * testPool. Refuses any database whose name does not say it is for tests, so a misdirected
+ * PGDATABASE never has its tables dropped: every pool and destination a test builds comes here.
  */
-export function testPool(): Pool {
+export function testConnection() {
   if (!/test/.test(stackEnv.PGDATABASE)) {
     throw new Error(
       `refusing to run integration tests against database ${stackEnv.PGDATABASE}: its name must contain "test"`,
     );
   }
+  return {
+    host: stackEnv.PGHOST,
+    port: Number(stackEnv.PGPORT),
+    user: stackEnv.PGUSER,
+    database: stackEnv.PGDATABASE,
+  };
+}
+
+/** A pool on the test database, closed when the test finishes. */
+export function testPool(): Pool {
   const pool = new Pool({ ...testConnection(), max: 20 });
   pool.on('error', () => undefined);
   onTestFinished(() => pool.end());

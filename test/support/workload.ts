@@ -1,8 +1,8 @@
 import type { Producer } from 'kafkajs';
-import { laneOf } from '../../libs/kafka/src/murmur2';
-import type { Workload } from '../../libs/simulation/src';
+import { laneOf } from '@app/kafka';
+import type { Workload } from '@app/simulation';
 
-export { diffWarehouse, generateWorkload, type Workload } from '../../libs/simulation/src';
+export { diffWarehouse, generateWorkload, type Workload } from '@app/simulation';
 
 /**
  * Sends each producer's events in order, all producers at once, straight onto their lanes.

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Readable } from 'node:stream';
-import { parseConfig, type TableContract } from '../../libs/config/src';
+import { parseConfig, type TableContract } from '@app/config';
 import {
   CheckpointNotAdvancing,
   FencedError,
@@ -12,7 +12,7 @@ import {
   type LaneClaim,
   type StagedBatch,
   type StagedRow,
-} from '../../libs/warehouse/src';
+} from '@app/warehouse';
 import { uniqueName } from '../support/env';
 import { dropSchemasAfterTest, testPool } from '../support/postgres';
 

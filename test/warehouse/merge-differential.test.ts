@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { Readable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { reduceBatch } from '../../apps/sink/src/lane/reduce-batch';
-import { parseConfig, type TableContract } from '../../libs/config/src';
-import { validateChange, type WarehouseValueRules } from '../../libs/contracts/src';
+import { parseConfig, type TableContract } from '@app/config';
+import { validateChange, type WarehouseValueRules } from '@app/contracts';
 import {
   CopyFromStdinLoader,
   encodeCsv,
@@ -14,7 +14,7 @@ import {
   redshiftValueRules,
   type Destination,
   type StagedRow,
-} from '../../libs/warehouse/src';
+} from '@app/warehouse';
 import { uniqueName } from '../support/env';
 import { dropSchemasAfterTest, testConnection, testPool } from '../support/postgres';
 

@@ -1,4 +1,4 @@
-import { encodeCsv, PostgresDestination } from '../../libs/warehouse/src';
+import { encodeCsv, PostgresDestination } from '@app/warehouse';
 import { testConnection } from '../support/postgres';
 import { describeDestination } from './destination-suite';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Readable } from 'node:stream';
-import { parseConfig, type TableContract } from '../../libs/config/src';
+import { parseConfig, type TableContract } from '@app/config';
 import {
   CopyFromStdinLoader,
   encodeCsv,
@@ -8,7 +8,7 @@ import {
   RedshiftDestination,
   type RedshiftDestinationOptions,
   type StagedRow,
-} from '../../libs/warehouse/src';
+} from '@app/warehouse';
 import { uniqueName } from '../support/env';
 import { dropSchemasAfterTest, testPool, testConnection } from '../support/postgres';
 import { describeDestination } from './destination-suite';

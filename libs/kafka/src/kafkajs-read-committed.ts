@@ -61,11 +61,11 @@ export function filterAbortedMessages({
 
 const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
-function install(): true {
+function install(): void {
   const load = createRequire(__filename);
   const filterPath = load.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
   const batchPath = load.resolve('kafkajs/src/consumer/batch.js');
-  if (load.cache[filterPath]?.exports === filterAbortedMessages) return true;
+  if (load.cache[filterPath]?.exports === filterAbortedMessages) return;
   if (load.cache[batchPath]) {
     throw new Error(
       'kafkajs was loaded before libs/kafka/src/kafkajs-read-committed.ts; import it first, or read_committed consumers may see aborted records',
@@ -76,7 +76,7 @@ function install(): true {
   module.loaded = true;
   module.exports = filterAbortedMessages;
   load.cache[filterPath] = module;
-  return true;
 }
 
-export const KAFKAJS_READ_COMMITTED_FIXED = install();
+// Importing this module is what installs the fix (see above).
+install();

@@ -5,7 +5,6 @@ export interface ObjectStore {
   /** Writes the object; writing the same key again replaces it (retries never duplicate). */
   put(key: string, body: Buffer): Promise<void>;
   get(key: string): Promise<Readable>;
-  delete(key: string): Promise<void>;
   /** `s3://bucket/key`, as warehouses that load from S3 name it. */
   uri(key: string): string;
   /** Whether the bucket answers, for readiness probes. */

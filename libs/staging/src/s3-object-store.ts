@@ -1,10 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { ObjectStore } from './object-store.port';
 
@@ -46,10 +40,6 @@ export class S3ObjectStore implements ObjectStore {
   async get(key: string): Promise<Readable> {
     const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     return response.Body as Readable;
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async ping(): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCsv, encodeCsv } from './csv-codec';
+import { decodeCsv } from '../../../test/support/csv';
+import { encodeCsv } from './csv-codec';
 
 describe('csv codec', () => {
   it('round-trips NULL, empty strings, quotes, delimiters, newlines, backslashes and unicode', () => {

@@ -63,7 +63,6 @@ const WAREHOUSES: Record<WarehouseKind, WarehouseEntry> = {
               ? new AuroraS3ImportLoader({ region: runtime.s3.region })
               : undefined,
           isolation: env.TABLELANE_PG_ISOLATION === 'serializable' ? 'serializable' : 'read committed',
-          emulateTableLevelConflicts: env.TABLELANE_TEST_TABLE_LEVEL_CONFLICTS === 'true',
           afterCopy: options.afterCopy,
         }),
       };

@@ -1,5 +1,6 @@
-// First: kafkajs' own read_committed filter leaks aborted records (see the module).
-import '../../../libs/kafka/src/kafkajs-read-committed';
+// First: kafkajs' own read_committed filter leaks aborted records. Loading @app/kafka installs
+// the fix (libs/kafka/src/kafkajs-read-committed.ts), which must happen before kafkajs loads.
+import '@app/kafka';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';

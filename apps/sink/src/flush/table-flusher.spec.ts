@@ -1,6 +1,5 @@
 import { parseConfig, type TableContract } from '@app/config';
 import {
-  decodeCsv,
   FencedError,
   type ApplyResult,
   type CheckpointRow,
@@ -10,6 +9,7 @@ import {
 } from '@app/warehouse';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { decodeCsv } from '../../../../test/support/csv';
 import type { BufferedChange } from '../lane/buffered-change';
 import { Lane } from '../lane/lane';
 import { TableLane } from '../lane/table-lane';
