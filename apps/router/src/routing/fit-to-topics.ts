@@ -1,17 +1,11 @@
 import { createHash } from 'node:crypto';
-import { DLQ_HEADERS } from '@app/contracts';
+import { DLQ_HEADERS, PAYLOAD_HEADERS } from '@app/contracts';
 import { recordSizeUpperBound, type PipelineOutput, type PipelineRecord } from '@app/kafka';
 import type { ObjectStore } from '@app/staging';
 import type { DeadLetterReason } from './route-record';
 
 /** Headers of a dead letter whose payload was too big for the dead-letter topic. */
-export const PAYLOAD_HEADERS = {
-  s3Key: 'tablelane.payload.s3key',
-  s3Uri: 'tablelane.payload.s3uri',
-  sha256: 'tablelane.payload.sha256',
-  size: 'tablelane.payload.size',
-  droppedHeaders: 'tablelane.headers.dropped',
-} as const;
+export { PAYLOAD_HEADERS };
 
 /** Storing a payload failed; the store may answer again, so the batch is retried. */
 export class PayloadStoreUnavailable extends Error {

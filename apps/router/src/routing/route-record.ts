@@ -1,16 +1,16 @@
 import type { TablelaneConfig, TopicSettings } from '@app/config';
 import {
   ChangeRejected,
-  DLQ_HEADERS,
+  deadLetterHeaders,
   prepareChange,
+  type DeadLetterReason,
   type TransformsByTable,
   type WarehouseValueRules,
 } from '@app/contracts';
 import type { PipelineOutput, PipelineRecord } from '@app/kafka';
 import { decodeIngestValue, type AvroDecoder } from './decode-ingest';
 
-/** Kafka headers are small by convention; a long reason is cut, the code stays exact. */
-const MAX_MESSAGE_HEADER = 1000;
+export type { DeadLetterReason };
 
 export interface RouteContext {
   config: TablelaneConfig;
@@ -21,12 +21,6 @@ export interface RouteContext {
   /** Lane of every declared table, from the lane baseline. */
   lanes: ReadonlyMap<string, number>;
   dlqPartitions: number;
-}
-
-/** Why a record was dead-lettered: a contract code (ChangeRejected) or the router's own. */
-export interface DeadLetterReason {
-  code: string;
-  message: string;
 }
 
 export type RouteResult =
@@ -93,14 +87,7 @@ export function deadLetter(
   for (const [name, value] of Object.entries(record.headers)) {
     if (typeof value === 'string' || Buffer.isBuffer(value)) headers[name] = value;
   }
-  Object.assign(headers, {
-    [DLQ_HEADERS.sourceTopic]: record.topic,
-    [DLQ_HEADERS.sourcePartition]: String(record.partition),
-    [DLQ_HEADERS.sourceOffset]: record.offset,
-    [DLQ_HEADERS.errorCode]: error.code,
-    [DLQ_HEADERS.errorMessage]: error.message.slice(0, MAX_MESSAGE_HEADER),
-    [DLQ_HEADERS.stage]: 'router',
-  });
+  Object.assign(headers, deadLetterHeaders(record, error, 'router'));
   return {
     topic: ctx.topics.dlq,
     partition: record.partition % ctx.dlqPartitions,

@@ -1,7 +1,8 @@
+import { PAYLOAD_HEADERS } from '@app/contracts';
 import { recordSizeUpperBound } from '@app/kafka';
 import type { Producer, ProducerRecord } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { PAYLOAD_SIZE_HEADER, sendDeadLetters } from './dead-letters';
+import { sendDeadLetters } from './dead-letters';
 
 function recordingProducer() {
   const sends: ProducerRecord[] = [];
@@ -48,7 +49,7 @@ describe('sendDeadLetters', () => {
     await sendDeadLetters(producer, 'dlq', [letter(7, 100_000)], 'sink', 64 * 1024);
     expect(sends[0]!.messages[0]).toMatchObject({
       value: null,
-      headers: { [PAYLOAD_SIZE_HEADER]: '100000' },
+      headers: { [PAYLOAD_HEADERS.size]: '100000' },
     });
   });
 });

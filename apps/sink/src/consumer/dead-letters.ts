@@ -1,4 +1,4 @@
-import { DLQ_HEADERS } from '@app/contracts';
+import { deadLetterHeaders, PAYLOAD_HEADERS, type DeadLetterReason } from '@app/contracts';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageBudget, recordSizeUpperBound, splitToFit } from '@app/kafka';
 import type { Producer } from 'kafkajs';
 
@@ -10,14 +10,7 @@ export interface DeadLetterSource {
   value: Buffer | null;
 }
 
-/** Why a change was refused: a tablelane error code or the warehouse's SQLSTATE, and a message. */
-export interface DeadLetterReason {
-  code: string;
-  message: string;
-}
-
-/** Size of a payload left out of a dead letter that could not carry it. */
-export const PAYLOAD_SIZE_HEADER = 'tablelane.payload.size';
+export type { DeadLetterReason };
 
 /**
  * Sends refused changes to the dead-letter topic with their original bytes and headers that
@@ -40,20 +33,13 @@ export async function sendDeadLetters(
       topic: dlqTopic,
       key: source.key,
       value: source.value,
-      headers: {
-        [DLQ_HEADERS.sourceTopic]: source.topic,
-        [DLQ_HEADERS.sourcePartition]: String(source.partition),
-        [DLQ_HEADERS.sourceOffset]: source.offset,
-        [DLQ_HEADERS.errorCode]: reason.code,
-        [DLQ_HEADERS.errorMessage]: reason.message.slice(0, 4000),
-        [DLQ_HEADERS.stage]: stage,
-      } as Record<string, string>,
+      headers: deadLetterHeaders(source, reason, stage),
     };
     if (recordSizeUpperBound(message) <= budget) return message;
     return {
       ...message,
       value: null,
-      headers: { ...message.headers, [PAYLOAD_SIZE_HEADER]: String(source.value?.length ?? 0) },
+      headers: { ...message.headers, [PAYLOAD_HEADERS.size]: String(source.value?.length ?? 0) },
     };
   });
   for (const group of splitToFit(messages, () => budget)) {
