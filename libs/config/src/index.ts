@@ -7,3 +7,4 @@ export * from './table-contract';
 export * from './tablelane-config';
 export * from './contract-source';
 export * from './environment.schema';
+export * from './environment';
