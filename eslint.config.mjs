@@ -54,7 +54,6 @@ const KAFKA_ALLOWED = [
   'apps/cli/src/main.ts',
   'apps/cli/src/require-topics.ts',
   'apps/cli/src/topics.command.ts',
-  'apps/producer/src/ingest/ingest-publisher.ts',
   'apps/router/src/lanes/rebaseline.command.ts',
   'apps/router/src/router.service.ts',
   'apps/sink/src/consumer/dead-letters.spec.ts',
@@ -62,7 +61,6 @@ const KAFKA_ALLOWED = [
   'apps/sink/src/consumer/intake.ts',
   'apps/sink/src/consumer/lane-offsets.ts',
   'apps/sink/src/consumer/sink-runner.ts',
-  'libs/sdk/src/tablelane-client.ts',
   'scripts/bench/commit-latency.ts',
   'scripts/pipeline/local-pipeline.ts',
 ];

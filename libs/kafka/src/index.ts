@@ -14,3 +14,4 @@ export * from './lane-lookup';
 export * from './lane-baseline-reader';
 export * from './lag-reader';
 export * from './kafka-types';
+export * from './ingest-producer';

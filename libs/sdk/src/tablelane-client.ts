@@ -10,8 +10,13 @@ import {
   type ChangeIssue,
   type TransformsByTable,
 } from '@app/contracts';
-import { AvroChangeCodec, createKafka, type KafkaLogger } from '@app/kafka';
-import type { Message, Producer } from 'kafkajs';
+import {
+  AvroChangeCodec,
+  createKafka,
+  IngestProducer,
+  type IngestMessage,
+  type KafkaLogger,
+} from '@app/kafka';
 
 /** Row types by table name, e.g. `{ 'public.sales': { salesid: string; qty: number } }`. */
 export type TableRows = Record<string, Record<string, unknown>>;
@@ -85,9 +90,8 @@ export function createTablelaneClient<T extends TableRows = TableRows>(
 class KafkaTablelaneClient<T extends TableRows> implements TablelaneClient<T> {
   private readonly config: TablelaneConfig;
   private readonly transforms: TransformsByTable;
-  private readonly producer: Producer;
+  private readonly producer: IngestProducer;
   private readonly codec?: AvroChangeCodec;
-  private connecting?: Promise<void>;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -106,12 +110,7 @@ class KafkaTablelaneClient<T extends TableRows> implements TablelaneClient<T> {
       options.clientId ?? `${runtime.kafkaClientId}-sdk`,
       options.logger,
     );
-    // Idempotent, so a send retried after a lost acknowledgement is written once; acks=-1.
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = new IngestProducer(kafka, this.config.topics.ingest);
     if ((options.encoding ?? 'avro') === 'avro') {
       this.codec = AvroChangeCodec.connect(
         options.schemaRegistryUrl ?? runtime.schemaRegistryUrl,
@@ -134,8 +133,7 @@ class KafkaTablelaneClient<T extends TableRows> implements TablelaneClient<T> {
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
-    if (this.connecting) await this.producer.disconnect();
-    this.connecting = undefined;
+    await this.producer.disconnect();
   }
 
   private async sendNow(changes: ChangeEvent[] | TypedChange<T>[]): Promise<SendResult> {
@@ -154,23 +152,14 @@ class KafkaTablelaneClient<T extends TableRows> implements TablelaneClient<T> {
     if (errors.length > 0) throw new TablelaneValidationError(errors);
     if (changes.length === 0) return { sent: 0 };
 
-    const messages: Message[] = await Promise.all(
+    const messages: IngestMessage[] = await Promise.all(
       (changes as ChangeEvent[]).map(async (change, i) => ({
         key: keys[i]!,
         value: this.codec ? await this.codec.encode(change) : JSON.stringify(change),
         headers: { 'tablelane.source': 'sdk' },
       })),
     );
-    await this.connect();
-    await this.producer.send({ topic: this.config.topics.ingest, acks: -1, messages });
+    await this.producer.publish(messages);
     return { sent: messages.length };
-  }
-
-  private connect(): Promise<void> {
-    this.connecting ??= this.producer.connect().catch((error: unknown) => {
-      this.connecting = undefined;
-      throw error;
-    });
-    return this.connecting;
   }
 }

@@ -1,0 +1,57 @@
+import type { Kafka, Message, Producer } from 'kafkajs';
+
+/** One change as it goes onto the ingest topic. */
+export type IngestMessage = Pick<Message, 'key' | 'value' | 'headers'>;
+
+/**
+ * The one producer of the ingest topic, for every client that writes it (the SDK and the HTTP
+ * gateway): idempotent, so a send retried after a lost acknowledgement is written once, and
+ * acknowledged by all in-sync replicas, so an accepted change survives the loss of the leader.
+ * It never creates the topic: partition counts are the operator's (`tablelane topics create`).
+ */
+export class IngestProducer {
+  private readonly producer: Producer;
+  private connecting?: Promise<void>;
+  private ready = false;
+
+  constructor(
+    kafka: Kafka,
+    readonly topic: string,
+  ) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    this.producer.on(this.producer.events.DISCONNECT, () => (this.ready = false));
+  }
+
+  /** Connects once; a failed attempt is forgotten, so the next call tries again. */
+  connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().then(
+      () => void (this.ready = true),
+      (error: unknown) => {
+        this.connecting = undefined;
+        throw error;
+      },
+    );
+    return this.connecting;
+  }
+
+  /** Resolves once Kafka acknowledged every message. */
+  async publish(messages: IngestMessage[]): Promise<void> {
+    await this.connect();
+    await this.producer.send({ topic: this.topic, acks: -1, messages });
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  async disconnect(): Promise<void> {
+    this.ready = false;
+    if (!this.connecting) return;
+    this.connecting = undefined;
+    await this.producer.disconnect();
+  }
+}
