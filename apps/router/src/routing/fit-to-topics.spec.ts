@@ -37,14 +37,14 @@ describe('FitToTopics', () => {
   it('leaves an output that fits alone', async () => {
     const { fit, stored } = fitter();
     const output: PipelineOutput = { topic: 'out', partition: 3, key: 't', value: 'x'.repeat(100) };
-    expect(await fit.fit(record(Buffer.from('{}')), output)).toBe(output);
+    expect(await fit.fitOutput(record(Buffer.from('{}')), output)).toBe(output);
     expect(stored.size).toBe(0);
   });
 
   it('turns a change too big for its topic into a dead letter with its payload in S3', async () => {
     const { fit, stored } = fitter();
     const value = Buffer.from('y'.repeat(5000));
-    const out = await fit.fit(record(value), {
+    const out = await fit.fitOutput(record(value), {
       topic: 'out',
       partition: 3,
       key: 't',
@@ -66,7 +66,7 @@ describe('FitToTopics', () => {
   it("drops the producer's own headers when they alone are too big, and says how many", async () => {
     const { fit } = fitter();
     const r = record(Buffer.from('{}'), { big: 'h'.repeat(5000), small: 's' });
-    const out = await fit.fit(r, letterOf(r, { code: 'UNKNOWN_TABLE', message: '' }));
+    const out = await fit.fitOutput(r, letterOf(r, { code: 'UNKNOWN_TABLE', message: '' }));
     expect(out.headers).toMatchObject({
       [PAYLOAD_HEADERS.droppedHeaders]: '2',
       [DLQ_HEADERS.errorCode]: 'UNKNOWN_TABLE',
@@ -84,7 +84,7 @@ describe('FitToTopics', () => {
       deadLetter: letterOf,
     });
     const r = record(Buffer.alloc(5000));
-    await expect(fit.fit(r, letterOf(r, { code: 'X', message: '' }))).rejects.toMatchObject({
+    await expect(fit.fitOutput(r, letterOf(r, { code: 'X', message: '' }))).rejects.toMatchObject({
       code: 'PAYLOAD_STORE_UNAVAILABLE',
       retriable: true,
     });

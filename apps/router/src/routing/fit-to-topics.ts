@@ -41,7 +41,7 @@ export function deadLetterPayloadKey(prefix: string, record: PipelineRecord): st
 export class FitToTopics {
   constructor(private readonly options: FitToTopicsOptions) {}
 
-  async fit(record: PipelineRecord, output: PipelineOutput): Promise<PipelineOutput> {
+  async fitOutput(record: PipelineRecord, output: PipelineOutput): Promise<PipelineOutput> {
     if (this.fits(output)) return output;
     const letter =
       output.topic === this.options.dlqTopic

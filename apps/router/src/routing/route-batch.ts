@@ -16,7 +16,7 @@ export async function routeBatch(
   for (const record of records) {
     // The context is read per record: a contract reload replaces it.
     const result = await hold.route(record, () => routeRecord(ctx(), record, avro));
-    if (result.kind !== 'filtered') outputs.push(await fitter.fit(record, result.output));
+    if (result.kind !== 'filtered') outputs.push(await fitter.fitOutput(record, result.output));
   }
   return outputs;
 }
@@ -38,5 +38,5 @@ export function deadLetterOfFailure(
   });
   return failure.code === 'MESSAGE_TOO_LARGE' || failure.code === 'RECORD_LIST_TOO_LARGE'
     ? fitter.minimal(record, letter)
-    : fitter.fit(record, letter);
+    : fitter.fitOutput(record, letter);
 }
