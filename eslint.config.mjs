@@ -47,26 +47,10 @@ const boundaries = (allowed = {}) => [
   })),
 ];
 
-// Existing imports of kafkajs outside libs/kafka: to move behind the libs/kafka port (issue 14).
-// Listed file by file so the rule already rejects any new one; delete an entry once its file is moved.
-const KAFKA_ALLOWED = [
-  'apps/cli/src/dlq.command.ts',
-  'apps/cli/src/main.ts',
-  'apps/cli/src/require-topics.ts',
-  'apps/cli/src/topics.command.ts',
-  'apps/router/src/lanes/rebaseline.command.ts',
-  'apps/router/src/router.service.ts',
-  'apps/sink/src/consumer/dead-letters.spec.ts',
-  'apps/sink/src/consumer/dead-letters.ts',
-  'apps/sink/src/consumer/intake.ts',
-  'apps/sink/src/consumer/lane-offsets.ts',
-  'apps/sink/src/consumer/sink-runner.ts',
-  'scripts/bench/commit-latency.ts',
-  'scripts/pipeline/local-pipeline.ts',
-];
-// Existing imports of pg outside libs/warehouse: to move behind the libs/warehouse port (issue 14).
+// The bench and the demo measure and check the warehouse from outside, as test/ does: the naive
+// writers that tablelane is compared with, the COPY+merge ceiling, the end-state diff. They are
+// raw PostgreSQL clients by their nature; listed file by file, so any other import of pg fails.
 const PG_ALLOWED = [
-  'libs/simulation/src/workload.ts',
   'scripts/bench/bench.ts',
   'scripts/bench/ceiling.ts',
   'scripts/bench/naive.ts',
@@ -93,6 +77,136 @@ export default tseslint.config(
   // test/ is exempt: suites check the pipeline from outside, as any client of Kafka and the
   // warehouse would, so they use kafkajs and pg directly rather than the code under test.
   ...boundaries(),
-  ...allowFor(KAFKA_ALLOWED, { kafka: true }),
   ...allowFor(PG_ALLOWED, { pg: true }),
+  // Conventions (docs/conventions.md): file names, how tests import, one tokens file per app.
+  ...conventions(),
 );
+
+/**
+ * The conventions of docs/conventions.md that lint enforces (proven by test/lint/conventions.test.ts).
+ * A function declaration, so it is hoisted above the export that spreads it.
+ */
+function conventions() {
+  const apps = APPS;
+  // The framework roles a file may name after its thing: `<thing>.<role>.ts`, then `.spec`/`.test`.
+  const roles = [
+    'avro',
+    'command',
+    'controller',
+    'filter',
+    'lifecycle',
+    'module',
+    'port',
+    'schema',
+    'service',
+    'store',
+    'tokens',
+    'wiring',
+  ];
+  const fileName = new RegExp(`^[a-z0-9]+(-[a-z0-9]+)*(\\.(${roles.join('|')}))?(\\.(spec|test))?\\.ts$`);
+  const appAlias = new RegExp(`^@app/(${apps.join('|')})(/|$)`);
+  const root = import.meta.dirname;
+  /** The file's path from the repository root, with forward slashes. */
+  const fromRoot = (file) =>
+    file
+      .slice(root.length + 1)
+      .split('\\')
+      .join('/');
+  /** Calls `check(node, source)` for every import, re-export and dynamic import with a literal source. */
+  const eachImport = (check) => {
+    const visit = (node) => {
+      if (node.source && typeof node.source.value === 'string') check(node.source, node.source.value);
+    };
+    return {
+      ImportDeclaration: visit,
+      ExportNamedDeclaration: visit,
+      ExportAllDeclaration: visit,
+      ImportExpression: visit,
+    };
+  };
+
+  const plugin = {
+    rules: {
+      'file-name': {
+        meta: { type: 'suggestion', schema: [] },
+        create(context) {
+          const path = fromRoot(context.filename);
+          const name = path.split('/').pop();
+          return {
+            Program(node) {
+              if (!fileName.test(name))
+                context.report({
+                  node,
+                  message: `File names are kebab-case, optionally with a role (${roles.join(', ')}), then .spec or .test: not ${name}.`,
+                });
+              else if (
+                /\.tokens\.ts$/.test(name) &&
+                !new RegExp(`^apps/(${apps.join('|')})/src/\\1\\.tokens\\.ts$`).test(path)
+              )
+                context.report({
+                  node,
+                  message: `An app keeps its DI tokens in one apps/<app>/src/<app>.tokens.ts: not ${path}.`,
+                });
+            },
+          };
+        },
+      },
+      'test-imports': {
+        meta: { type: 'problem', schema: [] },
+        create(context) {
+          const dir = fromRoot(context.filename).split('/').slice(0, -1);
+          return eachImport((node, source) => {
+            if (!source.startsWith('.')) return;
+            const target = [];
+            for (const part of [...dir, ...source.split('/')]) {
+              if (part === '..') target.pop();
+              else if (part !== '.') target.push(part);
+            }
+            if (target[0] === 'libs' || target[0] === 'apps')
+              context.report({
+                node,
+                message: `Tests import libs and apps through @app/* (@app/<lib>, @app/<app>/<path>), not by relative path: ${source}.`,
+              });
+          });
+        },
+      },
+      'app-alias': {
+        meta: { type: 'problem', schema: [] },
+        create(context) {
+          return eachImport((node, source) => {
+            if (appAlias.test(source))
+              context.report({
+                node,
+                message: `@app/<app>/* is for tests: code imports its own app by relative path and never another app: ${source}.`,
+              });
+          });
+        },
+      },
+    },
+  };
+
+  return [
+    {
+      files: ['apps/**/*.ts', 'libs/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
+      plugins: { tablelane: plugin },
+      rules: { 'tablelane/file-name': 'error' },
+    },
+    { files: ['test/**/*.ts'], rules: { 'tablelane/test-imports': 'error' } },
+    { files: ['apps/**/*.ts', 'libs/**/*.ts', 'scripts/**/*.ts'], rules: { 'tablelane/app-alias': 'error' } },
+    {
+      // DI tokens: `export const X = Symbol(...)` only in the app's one tokens file.
+      files: ['apps/**/*.ts'],
+      ignores: ['apps/*/src/*.tokens.ts'],
+      rules: {
+        'no-restricted-syntax': [
+          'error',
+          {
+            selector:
+              "ExportNamedDeclaration > VariableDeclaration > VariableDeclarator > CallExpression[callee.name='Symbol']",
+            message: "DI tokens live in the app's one apps/<app>/src/<app>.tokens.ts.",
+          },
+        ],
+      },
+    },
+  ];
+}

@@ -1,11 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const alias = Object.fromEntries(
-  ['config', 'contracts', 'kafka', 'staging', 'warehouse', 'observability', 'sdk', 'simulation'].map(
+const alias = Object.fromEntries([
+  ...['config', 'contracts', 'kafka', 'staging', 'warehouse', 'observability', 'sdk', 'simulation'].map(
     (lib) => [`@app/${lib}`, fileURLToPath(new URL(`./libs/${lib}/src/index.ts`, import.meta.url))],
   ),
-);
+  // Tests reach into an app by @app/<app>/<path> (docs/conventions.md); code never does.
+  ...['cli', 'producer', 'router', 'sink'].map((app) => [
+    `@app/${app}`,
+    fileURLToPath(new URL(`./apps/${app}/src`, import.meta.url)),
+  ]),
+]);
 
 export default defineConfig({
   resolve: { alias },

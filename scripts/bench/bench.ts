@@ -1,4 +1,3 @@
-import '../../libs/kafka/src/kafkajs-read-committed';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';

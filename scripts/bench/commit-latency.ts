@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka, type KafkaConnection } from '@app/kafka';
 
 /** One table batch a sink committed, from its `batch committed` debug log line. */
 export interface CommitRecord {
@@ -54,14 +54,14 @@ export function readCommitLog(files: string[], wanted: (table: string) => boolea
  * offsets, so earlier runs on the same topic are not read again.
  */
 export async function readLaneChanges(
-  brokers: string[],
+  connection: KafkaConnection,
   topic: string,
   from: Map<number, number>,
   expected: number,
   wanted: (table: string) => boolean,
   timeoutMs = 120_000,
 ): Promise<LaneChange[]> {
-  const kafka = new Kafka({ clientId: 'tablelane-bench-reader', brokers, logLevel: logLevel.NOTHING });
+  const kafka = createKafka(connection, 'bench-reader');
   const groupId = `tablelane-bench-reader-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const admin = kafka.admin();
   await admin.connect();
@@ -70,22 +70,26 @@ export async function readLaneChanges(
     topic,
     partitions: [...from].map(([partition, offset]) => ({ partition, offset: String(offset) })),
   });
-  const consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition: 8 * 1024 * 1024 });
+  const consumer = kafka.batchConsumer({
+    groupId,
+    sessionTimeoutMs: 10_000,
+    concurrency: 1,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+  });
   const changes: LaneChange[] = [];
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic] });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () =>
           reject(new Error(`read ${changes.length} of ${expected} changes from ${topic} in ${timeoutMs} ms`)),
         timeoutMs,
       );
+      const ignore = () => undefined;
       consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            for (const message of batch.messages) {
+        .start(
+          topic,
+          async (batch) => {
+            for (const message of batch.records) {
               const value = JSON.parse(message.value?.toString('utf8') ?? '{}') as {
                 table?: string;
                 ts?: number;
@@ -98,16 +102,18 @@ export async function readLaneChanges(
                 ts: Number(value.ts),
               });
             }
+            batch.resolveOffset(batch.lastOffset());
             if (changes.length >= expected) {
               clearTimeout(timer);
               resolve();
             }
           },
-        })
+          { rebalancing: ignore, joined: ignore, skipped: ignore, failed: reject },
+        )
         .catch(reject);
     });
   } finally {
-    await consumer.disconnect();
+    await consumer.stop();
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect();
   }

@@ -1,3 +1,4 @@
+import { runtimeSettings } from '@app/config';
 import { diffWarehouse, generateWorkload, type Workload } from '@app/simulation';
 import type { Pool } from 'pg';
 import { runFleet, type FleetProgress } from '../demo/lambda-fleet';
@@ -102,7 +103,7 @@ export class TablelaneBench {
         0.99,
       ) ?? null;
     const changes = await readLaneChanges(
-      (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      runtimeSettings().kafka,
       this.pipeline.topics.changes,
       changesStart,
       total,

@@ -1,4 +1,3 @@
-import '../../libs/kafka/src/kafkajs-read-committed';
 import { diffWarehouse, generateWorkload } from '@app/simulation';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';

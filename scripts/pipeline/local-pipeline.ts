@@ -1,10 +1,9 @@
-import { parseConfig, type TablelaneConfig } from '@app/config';
+import { parseConfig, runtimeSettings, type TablelaneConfig } from '@app/config';
 import { ingestValueSubject } from '@app/contracts';
-import { laneOf } from '@app/kafka';
+import { createKafka, laneOf, readPartitionLag, type KafkaAdmin } from '@app/kafka';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { stringify } from 'yaml';
 import { AppProcess, waitForHttp } from '../demo/app-process';
 import { parsePrometheus, type Sample } from '../demo/prometheus-text';
@@ -49,7 +48,7 @@ export class LocalPipeline {
     readonly apiKey: string,
     readonly apps: AppProcess[],
     readonly sinks: AppProcess[],
-    private readonly admin: Admin,
+    private readonly admin: KafkaAdmin,
   ) {
     this.gatewayUrl = `http://127.0.0.1:${options.ports.producer}`;
   }
@@ -67,11 +66,7 @@ export class LocalPipeline {
     writeFileSync(configPath, stringify(rawConfig));
     const config = parseConfig(rawConfig);
 
-    const kafka = new Kafka({
-      clientId: `tablelane-${kind}`,
-      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-      logLevel: logLevel.NOTHING,
-    });
+    const kafka = createKafka(runtimeSettings().kafka, kind);
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({
@@ -154,14 +149,8 @@ export class LocalPipeline {
 
   /** Messages not yet committed by the router (ingest) and by the sinks (per lane and table). */
   async lag(): Promise<Lag> {
-    const behind = async (group: string, topic: string) => {
-      const [ends, committed] = await Promise.all([
-        this.admin.fetchTopicOffsets(topic),
-        this.admin.fetchOffsets({ groupId: group, topics: [topic] }),
-      ]);
-      const done = new Map(committed[0]!.partitions.map((p) => [p.partition, Math.max(0, Number(p.offset))]));
-      return new Map(ends.map((p) => [p.partition, Number(p.high) - (done.get(p.partition) ?? 0)]));
-    };
+    const behind = async (group: string, topic: string) =>
+      new Map((await readPartitionLag(this.admin, group, topic)).map((p) => [p.partition, p.messagesBehind]));
     const ingest = [...(await behind(this.groups.router, this.topics.ingest)).values()].reduce(
       (a, b) => a + b,
       0,

@@ -13,6 +13,12 @@ CONF_DIR="$STACK_DIR/conf"
 STACK_HOST=127.0.0.1
 KAFKA_PORT=9092
 KAFKA_CONTROLLER_PORT="${TABLELANE_KAFKA_CONTROLLER_PORT:-9093}"
+# A second listener as managed clusters (MSK, Confluent Cloud, Strimzi) offer it: SASL over TLS
+# with SCRAM or PLAIN, a certificate signed by the stack's own CA (.stack/tls/ca.crt).
+KAFKA_SECURE_PORT="${TABLELANE_KAFKA_SECURE_PORT:-9094}"
+KAFKA_SASL_USER=tablelane
+KAFKA_SASL_PASSWORD=tablelane-sasl-secret
+TLS_DIR="$STACK_DIR/tls"
 REGISTRY_PORT=8081
 S3_PORT=9000
 PG_PORT=5432

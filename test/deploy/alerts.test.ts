@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STALL_THRESHOLD_MS } from '../../apps/sink/src/health/health-settings';
+import { DEFAULT_STALL_THRESHOLD_MS } from '@app/config';
 import { renderWithKubectl } from './support/manifests';
 import { exportedMetrics, promqlReferences, type MetricDefinition } from './support/promql';
 import { findCommand, readText, yamlDocuments } from './support/repo';

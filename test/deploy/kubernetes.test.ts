@@ -1,6 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { posix, resolve } from 'node:path';
-import { parseConfig } from '@app/config';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix, relative, resolve } from 'node:path';
+import { ENVIRONMENT, parseConfig, producerSettings, routerSettings, sinkSettings } from '@app/config';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
@@ -8,7 +9,7 @@ import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IContainer, IService } from 'kubernetes-models/v1';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseApiKeys } from '../../apps/producer/src/auth/api-keys';
+import { parseApiKeys } from '@app/producer/auth/api-keys';
 import {
   BASE,
   OVERLAY,
@@ -21,6 +22,13 @@ import {
   validateManifest,
   type Manifest,
 } from './support/manifests';
+import {
+  environmentOf,
+  secretFileProblems,
+  serviceAccountProblems,
+  triggerAuthenticationProblems,
+  workloadsIn,
+} from './support/pods';
 import {
   APPS,
   CHANGES_PARTITIONS,
@@ -36,6 +44,11 @@ import {
 // and kubectl kustomize, where installed, renders local files only.
 
 const objects = loadKustomization(BASE);
+const PROVISION = 'deploy/kubernetes/components/provision';
+const KAFKA_SASL_SSL = 'deploy/kubernetes/components/kafka-sasl-ssl';
+const KAFKA_CA = 'deploy/kubernetes/components/kafka-ca';
+/** The base with the provisioning Job, as an overlay without Kafka components renders it. */
+const withJob = (): Manifest[] => [...objects, ...loadKustomization(PROVISION)];
 const deployment = (app: AppName): IDeployment =>
   named<IDeployment>(objects, 'Deployment', `tablelane-${app}`);
 const container = (app: AppName): IContainer => deployment(app).spec!.template.spec!.containers[0];
@@ -43,7 +56,9 @@ const envOf = (app: AppName): Map<string, string | undefined> =>
   new Map((container(app).env ?? []).map((e) => [e.name, e.value]));
 const configData = (): Record<string, string> =>
   named<{ data: Record<string, string> }>(objects, 'ConfigMap', 'tablelane-config').data;
-const contracts = () => parseConfig(parse(configData()['tablelane.yaml']), `${BASE}/tablelane.yaml`);
+// The topics' defaults come from the environment the ConfigMap gives the pods.
+const contracts = () =>
+  parseConfig(parse(configData()['tablelane.yaml']), configData(), `${BASE}/tablelane.yaml`);
 const scaledObject = (): IScaledObject => named<IScaledObject>(objects, 'ScaledObject', 'tablelane-sink');
 
 /** `setTimeout(() => process.exit(1), 20_000)` in an app's main.ts: its own bound on draining. */
@@ -55,12 +70,9 @@ function hardExitMs(app: AppName): number {
   return Number(found[1].replace(/_/g, ''));
 }
 
-/** The port an app listens on without PORT set, read from its source. */
+/** The port an app listens on without PORT set, from the settings it reads (libs/config). */
 function defaultPort(app: AppName): number {
-  const file = { producer: 'producer-settings.ts', router: 'main.ts', sink: 'main.ts' }[app];
-  const found = readText(`apps/${app}/src/${file}`).match(/env\.PORT(?:, | \?\? )(\d+)/);
-  if (!found) throw new Error(`apps/${app}/src/${file}: no default port found`);
-  return Number(found[1]);
+  return { producer: producerSettings({}), router: routerSettings({}), sink: sinkSettings({}) }[app].port;
 }
 
 /** Kubernetes quantities as used here: plain numbers and binary suffixes. */
@@ -152,6 +164,7 @@ describe('kustomize base', () => {
       [
         'ConfigMap/tablelane-config',
         'Secret/tablelane-secrets',
+        'ServiceAccount/tablelane',
         ...APPS.flatMap((app) => [
           `Deployment/tablelane-${app}`,
           `Service/tablelane-${app}`,
@@ -199,21 +212,96 @@ const kubectl = findCommand('kubectl');
 const kustomizeTitle = kubectl
   ? 'kubectl kustomize'
   : 'kubectl kustomize (skipped: kubectl is not installed)';
+/**
+ * A throwaway overlay of the base with every component, in the order they must come (kustomize
+ * reads bases and components by relative path only).
+ */
+function allComponentsOverlay(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'tablelane-kustomize-'));
+  const rel = (p: string) => relative(dir, resolve(ROOT, p));
+  writeFileSync(
+    join(dir, 'kustomization.yaml'),
+    [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      `resources: [${rel(BASE)}]`,
+      `components: [${[PROVISION, KAFKA_SASL_SSL, KAFKA_CA].map(rel).join(', ')}]`,
+    ].join('\n'),
+  );
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 describe.skipIf(!kubectl)(kustomizeTitle, () => {
-  it.each([BASE, OVERLAY])(
-    'renders %s; every rendered object validates and every reference resolves',
-    (dir) => {
-      const { objects: rendered, error } = renderWithKubectl(kubectl!, dir);
-      expect(error).toBeUndefined();
-      expect(rendered.length).toBeGreaterThanOrEqual(objects.length);
-      for (const o of rendered) validateManifest(o);
-      expect(checkReferences(rendered)).toEqual([]);
-      // The generated ConfigMap carries a content hash, so a change rolls the Deployments.
-      expect(byKind(rendered, 'ConfigMap').map((c) => c.metadata.name)).toEqual([
-        expect.stringMatching(/^tablelane-config-[a-z0-9]{10}$/),
-      ]);
+  it.each([BASE, OVERLAY, 'every component'])(
+    'renders %s; every rendered object validates and every reference resolves, secrets only as files',
+    (which) => {
+      const overlay = which === 'every component' ? allComponentsOverlay() : undefined;
+      try {
+        const { objects: rendered, error } = renderWithKubectl(kubectl!, overlay?.dir ?? which);
+        expect(error).toBeUndefined();
+        expect(rendered.length).toBeGreaterThanOrEqual(objects.length);
+        for (const o of rendered) validateManifest(o);
+        expect(checkReferences(rendered)).toEqual([]);
+        expect(secretFileProblems(rendered)).toEqual([]);
+        expect(serviceAccountProblems(rendered)).toEqual([]);
+        expect(triggerAuthenticationProblems(rendered)).toEqual([]);
+        // The generated ConfigMap carries a content hash, so a change rolls the Deployments.
+        expect(byKind(rendered, 'ConfigMap').map((c) => c.metadata.name)).toEqual([
+          expect.stringMatching(/^tablelane-config-[a-z0-9]{10}$/),
+        ]);
+      } finally {
+        overlay?.remove();
+      }
     },
   );
+
+  it('with the Kafka components, every pod (the Job too) mounts the SASL password and the CA, and KEDA uses both', () => {
+    const overlay = allComponentsOverlay();
+    try {
+      const { objects: rendered } = renderWithKubectl(kubectl!, overlay.dir);
+      const workloads = workloadsIn(rendered);
+      expect(workloads.map((w) => w.at).sort()).toEqual(
+        [...APPS.map((app) => `Deployment tablelane-${app}`), 'Job tablelane-provision'].sort(),
+      );
+      for (const { at, pod } of workloads) {
+        const env = environmentOf(rendered, pod.containers[0]!);
+        expect(env.get('KAFKA_SSL'), at).toBe('true');
+        expect(env.get('KAFKA_SASL_PASSWORD_FILE'), at).toBeTruthy();
+        expect(env.get('KAFKA_SSL_CA_LOCATION'), at).toBe('/etc/tablelane/kafka-ca/ca.crt');
+        expect(
+          pod.containers[0]!.volumeMounts!.map((m) => m.mountPath),
+          at,
+        ).toEqual(expect.arrayContaining(['/var/run/secrets/tablelane-kafka', '/etc/tablelane/kafka-ca']));
+      }
+      const [trigger] = named<IScaledObject>(rendered, 'ScaledObject', 'tablelane-sink').spec.triggers;
+      expect(trigger.metadata).toMatchObject({ sasl: 'scram_sha512', tls: 'enable' });
+      expect(trigger.authenticationRef).toEqual({ name: 'tablelane-kafka' });
+      const auth = named<{ spec: { secretTargetRef: { parameter: string }[] } }>(
+        rendered,
+        'TriggerAuthentication',
+        'tablelane-kafka',
+      );
+      expect(auth.spec.secretTargetRef.map((r) => r.parameter).sort()).toEqual(['ca', 'password']);
+    } finally {
+      overlay.remove();
+    }
+  });
+
+  it('the example overlay names a real IAM role and no S3 keys', () => {
+    const { objects: rendered } = renderWithKubectl(kubectl!, OVERLAY);
+    const account = named<Manifest>(rendered, 'ServiceAccount', 'tablelane');
+    expect(account.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(
+      /^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/,
+    );
+    expect(account.metadata.annotations?.['eks.amazonaws.com/role-arn']).not.toContain('REPLACE_ME');
+    for (const { at, pod } of workloadsIn(rendered))
+      expect(
+        [...environmentOf(rendered, pod.containers[0]!).keys()].filter(
+          (k) => k.startsWith('S3_ACCESS') || k.startsWith('S3_SECRET'),
+        ),
+        at,
+      ).toEqual([]);
+  });
 
   it('the example overlay sets the namespace and the image of every app', () => {
     const { objects: rendered } = renderWithKubectl(kubectl!, OVERLAY);
@@ -300,10 +388,7 @@ describe('graceful shutdown timing', () => {
   const grace = (app: AppName) => deployment(app).spec!.template.spec!.terminationGracePeriodSeconds!;
 
   it('the sink gets its whole drain (TABLELANE_SHUTDOWN_GRACE_MS) plus time to leave the group', () => {
-    const lifecycle = readText('apps/sink/src/sink.lifecycle.ts');
-    const codeDefault = Number(
-      lifecycle.match(/TABLELANE_SHUTDOWN_GRACE_MS \?\? ([\d_]+)/)![1].replace(/_/g, ''),
-    );
+    const codeDefault = sinkSettings({}).shutdownGraceMs;
     const drainMs = Number(envOf('sink').get('TABLELANE_SHUTDOWN_GRACE_MS') ?? codeDefault);
     expect(drainMs).toBeGreaterThanOrEqual(codeDefault);
     expect(grace('sink') * 1000).toBeGreaterThanOrEqual(drainMs + 10_000);
@@ -408,17 +493,23 @@ describe('configuration and secrets', () => {
     expect(set.filter((name) => !read.has(name))).toEqual([]);
   });
 
-  it('the ConfigMap holds nothing secret', () => {
+  it('the ConfigMap holds nothing secret (a <NAME>_FILE is a path, checked to be mounted below)', () => {
     expect(
-      Object.keys(configData()).filter((k) => /PASSWORD|SECRET|ACCESS_KEY|API_KEY|TOKEN/.test(k)),
+      Object.keys(configData()).filter(
+        (k) => /PASSWORD|SECRET|ACCESS_KEY|API_KEY|TOKEN|USER_INFO/.test(k) && !k.endsWith('_FILE'),
+      ),
     ).toEqual([]);
   });
 
-  it('the Secret holds placeholders only, clearly marked', () => {
+  it.each([
+    [BASE, 'tablelane-secrets'],
+    [KAFKA_SASL_SSL, 'tablelane-kafka'],
+    [KAFKA_CA, 'tablelane-kafka-ca'],
+  ])('the Secret of %s holds placeholders only, clearly marked', (dir, name) => {
     const secret = named<{ stringData: Record<string, string>; data?: object }>(
-      objects,
+      loadKustomization(dir),
       'Secret',
-      'tablelane-secrets',
+      name,
     );
     expect(secret.data).toBeUndefined();
     for (const [key, value] of Object.entries(secret.stringData)) expect(value, key).toContain('REPLACE_ME');
@@ -429,6 +520,122 @@ describe('configuration and secrets', () => {
     expect(() =>
       parseApiKeys(JSON.parse(secret.stringData.TABLELANE_API_KEYS), 'TABLELANE_API_KEYS'),
     ).toThrow(/sha256/);
+  });
+});
+
+describe('secrets as mounted files, cloud credentials from the IRSA role', () => {
+  it('every secret reaches the pods as a file: a <NAME>_FILE inside a mounted Secret, never a value', () => {
+    expect(secretFileProblems(withJob())).toEqual([]);
+  });
+
+  it('the check does catch a secret set as a value, a secretKeyRef, and a file outside the mounts', () => {
+    const broken = structuredClone(withJob());
+    const sink = workloadsIn(broken).find((w) => w.at === 'Deployment tablelane-sink')!.pod.containers[0]!;
+    sink.env!.push(
+      { name: 'KAFKA_SASL_PASSWORD', value: 'hunter2' },
+      { name: 'S3_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'tablelane-secrets', key: 'x' } } },
+      { name: 'REDSHIFT_PASSWORD_FILE', value: '/etc/elsewhere/password' },
+      { name: 'PGPASSWORD_FILE', value: '/var/run/secrets/tablelane/NOT_THERE' },
+    );
+    expect(secretFileProblems(broken)).toEqual([
+      expect.stringContaining('S3_SECRET_ACCESS_KEY comes from a secretKeyRef'),
+      // PGPASSWORD_FILE keeps its place in the environment; the value set later wins.
+      expect.stringContaining(
+        'PGPASSWORD_FILE=/var/run/secrets/tablelane/NOT_THERE: volume secrets has no file NOT_THERE',
+      ),
+      expect.stringContaining(
+        'the secret KAFKA_SASL_PASSWORD is set as a value: set KAFKA_SASL_PASSWORD_FILE',
+      ),
+      expect.stringContaining('the secret S3_SECRET_ACCESS_KEY is set as a value'),
+      expect.stringContaining('REDSHIFT_PASSWORD_FILE=/etc/elsewhere/password is in no mounted volume'),
+    ]);
+  });
+
+  it('each app mounts only the keys it uses', () => {
+    const secretItems = (app: AppName) =>
+      deployment(app)
+        .spec!.template.spec!.volumes!.filter((v) => v.secret?.secretName === 'tablelane-secrets')
+        .flatMap((v) => v.secret!.items!.map((i) => i.key));
+    expect(secretItems('producer')).toEqual(['TABLELANE_API_KEYS']);
+    expect(secretItems('sink')).toEqual(['PGPASSWORD']);
+    expect(secretItems('router')).toEqual([]);
+    expect(envOf('producer').get('TABLELANE_API_KEYS_FILE')).toBe(
+      '/var/run/secrets/tablelane/TABLELANE_API_KEYS',
+    );
+    expect(envOf('sink').get('PGPASSWORD_FILE')).toBe('/var/run/secrets/tablelane/PGPASSWORD');
+  });
+
+  it('mounted secret files are readable by the app only through its group (0440, fsGroup)', () => {
+    for (const { at, pod } of workloadsIn(withJob())) {
+      for (const v of pod.volumes ?? [])
+        if (v.secret) expect(v.secret.defaultMode, `${at} ${v.name}`).toBe(0o440);
+      expect(pod.securityContext?.fsGroup, at).toBe(pod.securityContext?.runAsGroup);
+    }
+  });
+
+  it('every pod, the provisioning Job too, runs as the ServiceAccount that carries the IAM role (IRSA)', () => {
+    expect(serviceAccountProblems(withJob())).toEqual([]);
+    const account = named<Manifest & { automountServiceAccountToken?: boolean }>(
+      objects,
+      'ServiceAccount',
+      'tablelane',
+    );
+    expect(account.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/REPLACE_ME/);
+    expect(account.automountServiceAccountToken).toBe(false);
+  });
+
+  it("no S3 keys anywhere: the SDK's default chain signs with the role", () => {
+    const s3Keys = /^S3_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)(_FILE)?$/;
+    for (const { at, pod } of workloadsIn(withJob()))
+      for (const c of pod.containers)
+        expect(
+          [...environmentOf(withJob(), c).keys()].filter((k) => s3Keys.test(k)),
+          at,
+        ).toEqual([]);
+    for (const secret of byKind<{ stringData?: object }>(objects, 'Secret'))
+      expect(Object.keys(secret.stringData ?? {}).filter((k) => k.startsWith('S3_'))).toEqual([]);
+  });
+
+  it('the secret variables of the manifests are the ones libs/config reads from files', () => {
+    const fileVariables = new Set(ENVIRONMENT.flatMap((v) => (v.fileVariable ? [v.fileVariable] : [])));
+    const used = [
+      ...APPS.flatMap((app) => [...envOf(app).keys()]),
+      ...Object.keys(configData()),
+      ...loadKustomization(KAFKA_SASL_SSL).flatMap((o) => Object.keys((o as { data?: object }).data ?? {})),
+    ].filter((k) => k.endsWith('_FILE'));
+    expect(used.length).toBeGreaterThanOrEqual(3);
+    expect(used.filter((k) => !fileVariables.has(k))).toEqual([]);
+  });
+});
+
+describe('Kafka components (kafka-sasl-ssl, kafka-ca)', () => {
+  it.each([KAFKA_SASL_SSL, KAFKA_CA])(
+    '%s: every resource validates, and every file it has is used',
+    (dir) => {
+      for (const o of loadKustomization(dir).filter((x) => x.kind !== 'ConfigMap')) validateManifest(o);
+      const k = readKustomization(dir) as ReturnType<typeof readKustomization> & {
+        patches?: { path?: string }[];
+      };
+      const used = [...(k.resources ?? []), ...(k.patches ?? []).flatMap((p) => (p.path ? [p.path] : []))];
+      const files = readdirSync(resolve(ROOT, dir)).filter((f) => f !== 'kustomization.yaml');
+      expect([...new Set(used)].sort()).toEqual(files.sort());
+      // Their generators only add to the apps' ConfigMap.
+      for (const g of k.configMapGenerator ?? [])
+        expect(g).toMatchObject({ name: 'tablelane-config', behavior: 'merge' });
+    },
+  );
+
+  it('kafka-sasl-ssl: TLS and SCRAM for the apps, the password as a file, the same for KEDA', () => {
+    const data = loadKustomization(KAFKA_SASL_SSL).find((o) => o.kind === 'ConfigMap')!.data as Record<
+      string,
+      string
+    >;
+    expect(data).toMatchObject({
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_PASSWORD_FILE: '/var/run/secrets/tablelane-kafka/KAFKA_SASL_PASSWORD',
+    });
+    expect(data.KAFKA_SASL_USERNAME).toBeTruthy();
   });
 });
 

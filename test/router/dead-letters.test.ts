@@ -1,7 +1,6 @@
 // The harness comes first: it installs the read_committed fix before anything loads kafkajs.
 import {
   createTestTopics,
-  freePort,
   readCommitted,
   routerEnv,
   stack,
@@ -9,6 +8,7 @@ import {
   testKafka,
   writeConfig,
 } from './support/harness';
+import { freePort } from '../support/ports';
 import { DLQ_HEADERS, ingestValueSubject } from '@app/contracts';
 import { AvroChangeCodec, laneOf } from '@app/kafka';
 import { parseConfig } from '@app/config';

@@ -20,7 +20,7 @@ import avro from 'avsc';
 import fc from 'fast-check';
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { PAYLOAD_HEADERS } from '../../apps/router/src/routing/fit-to-topics';
+import { PAYLOAD_HEADERS } from '@app/router/routing/fit-to-topics';
 import { deleteObject, testS3Client } from '../support/s3';
 
 const TABLES = [

@@ -9,7 +9,8 @@ import { testConnection } from '../support/postgres';
 import { stackEnv } from '../support/env';
 import { testKafka, waitFor } from '../support/kafka';
 import { sinkTestSetup } from '../support/sink-suite';
-import { freePort, sinkStatus, startSink, writeConfig } from '../support/sink-process';
+import { freePort } from '../support/ports';
+import { sinkStatus, startSink, writeConfig } from '../support/sink-process';
 import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
 
 const run = promisify(execFile);

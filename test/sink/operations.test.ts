@@ -6,7 +6,8 @@ import { parseConfig } from '@app/config';
 import { stackEnv } from '../support/env';
 import { waitFor } from '../support/kafka';
 import { sinkTestSetup } from '../support/sink-suite';
-import { freePort, startSink, writeConfig } from '../support/sink-process';
+import { freePort } from '../support/ports';
+import { startSink, writeConfig } from '../support/sink-process';
 import { diffWarehouse, generateWorkload, produceWorkload } from '../support/workload';
 
 const run = promisify(execFile);

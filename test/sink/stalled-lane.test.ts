@@ -2,7 +2,8 @@ import type { PoolClient } from 'pg';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/kafka';
 import { sinkTestSetup } from '../support/sink-suite';
-import { freePort, startSink, writeConfig } from '../support/sink-process';
+import { freePort } from '../support/ports';
+import { startSink, writeConfig } from '../support/sink-process';
 
 const STALL_THRESHOLD_MS = 3000;
 

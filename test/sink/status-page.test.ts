@@ -4,10 +4,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { STATUS_PAGE } from '../../apps/sink/src/health/status-page';
+import { STATUS_PAGE } from '@app/sink/health/status-page';
 import { groupLag, waitFor } from '../support/kafka';
 import { sinkTestSetup } from '../support/sink-suite';
-import { freePort, startSink, writeConfig } from '../support/sink-process';
+import { freePort } from '../support/ports';
+import { startSink, writeConfig } from '../support/sink-process';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

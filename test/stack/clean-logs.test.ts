@@ -2,7 +2,6 @@
 import {
   apiKeys,
   createTestTopics,
-  freePort,
   routerEnv,
   sleep,
   startApp,
@@ -11,6 +10,7 @@ import {
   writeConfig,
   type AppProcess,
 } from '../router/support/harness';
+import { freePort } from '../support/ports';
 // The test's own kafkajs clients would print the TimeoutNegativeWarning in the runner's output:
 // loading @app/kafka installs the RequestQueue timer fix.
 import '@app/kafka';

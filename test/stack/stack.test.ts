@@ -1,10 +1,10 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
-import { createS3Client } from '@app/staging';
 import { stackEnv, uniqueName } from '../support/env';
 import { createTopics, readAll, testKafka } from '../support/kafka';
 import { testPool } from '../support/postgres';
+import { testS3Client } from '../support/s3';
 
 /** The real components every guarantee is proven against answer as the clients expect. */
 describe('local stack', () => {
@@ -38,14 +38,7 @@ describe('local stack', () => {
   });
 
   it('puts and gets an object on the S3 API server', async () => {
-    const s3 = createS3Client({
-      endpoint: stackEnv.S3_ENDPOINT,
-      region: 'us-east-1',
-      bucket: stackEnv.S3_BUCKET,
-      accessKeyId: stackEnv.S3_ACCESS_KEY_ID,
-      secretAccessKey: stackEnv.S3_SECRET_ACCESS_KEY,
-      forcePathStyle: true,
-    });
+    const s3 = testS3Client();
     const key = `smoke/${uniqueName('obj')}.txt`;
     await s3.send(new PutObjectCommand({ Bucket: stackEnv.S3_BUCKET, Key: key, Body: 'hello s3' }));
     const object = await s3.send(new GetObjectCommand({ Bucket: stackEnv.S3_BUCKET, Key: key }));

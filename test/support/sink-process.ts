@@ -48,19 +48,6 @@ export function startSink(configPath: string, env: Record<string, string> = {}):
   return { child, output: () => output, exited };
 }
 
-/** A TCP port free on loopback right now, for a sink whose HTTP endpoints the test reads. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
 export async function sinkStatus(port: number): Promise<{
   blocked: { table: string; blockers: { pid: number; query: string | null }[]; cancelled: number[] }[];
 }> {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Readable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { reduceBatch } from '../../apps/sink/src/lane/reduce-batch';
+import { reduceBatch } from '@app/sink/lane/reduce-batch';
 import { parseConfig, type TableContract } from '@app/config';
 import { validateChange, type WarehouseValueRules } from '@app/contracts';
 import {

@@ -1,5 +1,7 @@
+import { TablelaneError } from '@app/config';
+
 /** A command line the user got wrong: the usage is printed and the exit code is 2. */
-export class UsageError extends Error {
+export class UsageError extends TablelaneError {
   readonly code = 'USAGE';
   readonly retriable = false;
   constructor(message: string) {

@@ -17,10 +17,12 @@ import {
   type DeadLetter,
   type DeadLetterFilter,
   type DeadLetterGroup,
+  type KafkaAdmin,
+  type KafkaClient,
   type OffsetRange,
+  type RegistryConnection,
   type ReplayReport,
 } from '@app/kafka';
-import type { Admin, Kafka } from 'kafkajs';
 import type { CliArgs } from './cli-args';
 import { requireTopics } from './require-topics';
 
@@ -46,13 +48,13 @@ export function dlqSelection(args: CliArgs): DlqSelection {
 
 export interface DlqContext {
   config: TablelaneConfig;
-  kafka: Kafka;
-  admin: Admin;
-  registryUrl: string;
+  kafka: KafkaClient;
+  admin: KafkaAdmin;
+  registry: RegistryConnection;
 }
 
 function tableOf(ctx: DlqContext) {
-  const codec = AvroChangeCodec.connect(ctx.registryUrl, ingestValueSubject(ctx.config.topics.ingest));
+  const codec = AvroChangeCodec.connect(ctx.registry, ingestValueSubject(ctx.config.topics.ingest));
   return tableOfBody((bytes) => codec.decode(bytes));
 }
 

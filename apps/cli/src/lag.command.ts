@@ -1,5 +1,5 @@
-import { runtimeSettings, type TablelaneConfig } from '@app/config';
-import { createKafka, laneBaselineTopic, readTableLag, type KafkaAdmin } from '@app/kafka';
+import { cliSettings, type CliSettings, type TablelaneConfig } from '@app/config';
+import { laneBaselineTopic, readTableLag, type KafkaAdmin, type KafkaClient } from '@app/kafka';
 import type { Destination } from '@app/warehouse';
 
 export interface TableLag {
@@ -14,24 +14,23 @@ export interface TableLag {
   lastCommit: string | null;
 }
 
-/** Lag per table lane, from the cluster (lane baseline, end and group offsets) and the checkpoints. */
+/**
+ * Lag per table lane, from the cluster (lane baseline, end and group offsets) and the checkpoints,
+ * for the sinks' group (TABLELANE_SINK_GROUP).
+ */
 export async function tableLag(
   config: TablelaneConfig,
+  kafka: KafkaClient,
   admin: KafkaAdmin,
   destination: Destination,
-  groupId: string,
-  env: NodeJS.ProcessEnv = process.env,
+  settings: CliSettings = cliSettings(),
 ): Promise<TableLag[]> {
   const topic = config.topics.changes;
-  const runtime = runtimeSettings(env);
-  // Reading the baseline needs a consumer, which an Admin cannot make; main.ts hands over only
-  // the admin, so the client comes from the same settings main.ts builds its own from.
-  const kafka = createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-cli`);
   const report = await readTableLag(kafka, admin, {
-    groupId,
+    groupId: settings.sinkGroup,
     changesTopic: topic,
     // The router's own override of the lane-baseline topic, so both read the same baseline.
-    lanesTopic: laneBaselineTopic(topic, env.TABLELANE_TOPIC_LANES || undefined),
+    lanesTopic: laneBaselineTopic(topic, settings.lanesTopic),
     tables: config.tables,
   });
   const rows: TableLag[] = [];

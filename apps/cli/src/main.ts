@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// First: kafkajs' own read_committed filter leaks aborted records (see the module).
-import '../../../libs/kafka/src/kafkajs-read-committed';
-import { loadConfigFile, runtimeSettings, type RuntimeSettings, type TablelaneConfig } from '@app/config';
-import { createKafka } from '@app/kafka';
+import {
+  loadConfigFile,
+  redactText,
+  runtimeSettings,
+  type RuntimeSettings,
+  type TablelaneConfig,
+} from '@app/config';
+import { createKafka, type KafkaAdmin, type KafkaClient } from '@app/kafka';
 import { buildWarehouse, type Destination } from '@app/warehouse';
-import type { Admin, Kafka } from 'kafkajs';
 import { CliArgs, UsageError } from './cli-args';
 import { dlqSelection, listDeadLetters, printGroups, printReplay, replaySelection } from './dlq.command';
 import { tableLag } from './lag.command';
@@ -56,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     case 'schema': {
       const register = args.flag('register');
       args.rejectUnknown();
-      await runSchema(config.topics.ingest, runtime.schemaRegistryUrl, register);
+      await runSchema(config.topics.ingest, runtime.schemaRegistry, register);
       return 0;
     }
     case 'locks':
@@ -88,14 +91,9 @@ async function main(argv: string[]): Promise<number> {
     case 'lag':
       args.rejectUnknown();
       return withWarehouse(config, runtime, (destination) =>
-        withKafka(runtime, async (_, admin) => {
+        withKafka(runtime, async (kafka, admin) => {
           await requireTopics(admin, [config.topics.changes]);
-          const rows = await tableLag(
-            config,
-            admin,
-            destination,
-            process.env.TABLELANE_SINK_GROUP ?? 'tablelane-sink',
-          );
+          const rows = await tableLag(config, kafka, admin, destination);
           print(rows, () => console.table(rows));
           return 0;
         }),
@@ -115,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
       args.rejectUnknown();
       return withKafka(runtime, async (kafka, admin) => {
         const groups = await listDeadLetters(
-          { config, kafka, admin, registryUrl: runtime.schemaRegistryUrl },
+          { config, kafka, admin, registry: runtime.schemaRegistry },
           selection,
         );
         print(groups, () => printGroups(groups));
@@ -127,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
       const yes = args.flag('yes');
       args.rejectUnknown();
       return withKafka(runtime, async (kafka, admin) => {
-        const ctx = { config, kafka, admin, registryUrl: runtime.schemaRegistryUrl };
+        const ctx = { config, kafka, admin, registry: runtime.schemaRegistry };
         const report = await replaySelection(ctx, selection, !yes);
         const { replayed, ...counts } = report;
         print(
@@ -144,9 +142,9 @@ async function main(argv: string[]): Promise<number> {
 
 async function withKafka(
   runtime: RuntimeSettings,
-  run: (kafka: Kafka, admin: Admin) => Promise<number>,
+  run: (kafka: KafkaClient, admin: KafkaAdmin) => Promise<number>,
 ): Promise<number> {
-  const kafka = createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-cli`);
+  const kafka = createKafka(runtime.kafka, 'cli');
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -193,7 +191,7 @@ main(process.argv.slice(2)).then(
     const hint =
       typeof retriable === 'boolean' ? (retriable ? '; retrying may help' : '; retrying will not help') : '';
     console.error(
-      `tablelane: ${error instanceof Error ? error.message : String(error)}${code ? ` [${String(code)}${hint}]` : ''}`,
+      `tablelane: ${redactText(error instanceof Error ? error.message : String(error))}${code ? ` [${String(code)}${hint}]` : ''}`,
     );
     process.exit(1);
   },

@@ -1,7 +1,8 @@
-import type { Admin } from 'kafkajs';
+import { TablelaneError } from '@app/config';
+import type { KafkaAdmin } from '@app/kafka';
 
 /** A topic a command reads does not exist. Retrying cannot help until it is created. */
-export class MissingTopics extends Error {
+export class MissingTopics extends TablelaneError {
   readonly code = 'TOPIC_MISSING';
   readonly retriable = false;
   constructor(readonly topics: string[]) {
@@ -14,7 +15,7 @@ export class MissingTopics extends Error {
 }
 
 /** Refuses up front, instead of kafkajs' "This server does not host this topic-partition". */
-export async function requireTopics(admin: Admin, topics: string[]): Promise<void> {
+export async function requireTopics(admin: KafkaAdmin, topics: string[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length > 0) throw new MissingTopics(missing);

@@ -1,16 +1,16 @@
-import type { TablelaneConfig } from '@app/config';
+import { cliSettings, type CliSettings, type TablelaneConfig } from '@app/config';
 import {
   brokerCount,
   createMissingTopics,
   findDrift,
   observeTopics,
   planTopics,
+  type KafkaAdmin,
   type ObservedTopic,
   type TopicDrift,
   type TopicPlan,
   type TopicPlanOptions,
 } from '@app/kafka';
-import type { Admin } from 'kafkajs';
 import type { CliArgs } from './cli-args';
 
 export interface TopicsResult {
@@ -22,7 +22,7 @@ export interface TopicsResult {
 }
 
 /** The flags of `topics create` and `topics check`; what is not given comes from the plan's defaults. */
-export function topicPlanOptions(args: CliArgs, env: NodeJS.ProcessEnv = process.env): TopicPlanOptions {
+export function topicPlanOptions(args: CliArgs, settings: CliSettings = cliSettings()): TopicPlanOptions {
   return {
     ingestPartitions: args.positiveInt('ingest-partitions'),
     changesPartitions: args.positiveInt('changes-partitions'),
@@ -33,7 +33,7 @@ export function topicPlanOptions(args: CliArgs, env: NodeJS.ProcessEnv = process
     changesRetentionMs: args.positiveInt('changes-retention-ms'),
     dlqRetentionMs: args.positiveInt('dlq-retention-ms'),
     // The router's own override of the lane-baseline topic, so both name the same topic.
-    lanesTopic: env.TABLELANE_TOPIC_LANES || undefined,
+    lanesTopic: settings.lanesTopic,
   };
 }
 
@@ -44,7 +44,7 @@ export function topicPlanOptions(args: CliArgs, env: NodeJS.ProcessEnv = process
 export async function runTopics(
   mode: 'create' | 'check',
   config: TablelaneConfig,
-  admin: Admin,
+  admin: KafkaAdmin,
   options: TopicPlanOptions,
 ): Promise<TopicsResult> {
   const plan = planTopics(config, options, await brokerCount(admin));

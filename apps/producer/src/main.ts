@@ -4,16 +4,16 @@ import { createLogger, PinoNestLogger } from '@app/observability';
 import { ProducerModule } from './producer.module';
 import { producerSettings } from './producer-settings';
 
-/** The HTTP ingest gateway: `node dist/apps/producer/src/main.js`, port from PORT (8080). */
+/** The HTTP ingest gateway: `node dist/apps/producer/src/main.js`, port from PORT (8080), address from HOST. */
 async function main(): Promise<void> {
-  const { port } = producerSettings();
+  const { port, host } = producerSettings();
   // No body parser: the gateway reads bodies itself, to enforce its size limit and take NDJSON.
   const app = await NestFactory.create(ProducerModule, {
     bodyParser: false,
     logger: new PinoNestLogger(createLogger('producer')),
     abortOnError: false,
   });
-  await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  await app.listen(port, host);
   // SIGTERM: stop accepting, let requests in flight get their Kafka acknowledgement, exit 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -6,17 +6,22 @@ import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationBoots
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { loadApiKeys } from './auth/api-keys';
-import { API_KEYS } from './auth/api-keys.token';
 import { HealthController } from './health/health.controller';
 import { JsonErrorFilter } from './http/json-error.filter';
 import { answerUnparsableRequests } from './http/unparsable-requests';
 import { ChangesController } from './ingest/changes.controller';
-import { INGEST_PUBLISHER, KafkaIngestPublisher } from './ingest/ingest-publisher';
+import { KafkaIngestPublisher } from './ingest/ingest-publisher';
 import { IngestService } from './ingest/ingest.service';
 import { countResponses } from './metrics/count-responses';
-import { GATEWAY_METRICS, GatewayMetrics } from './metrics/gateway-metrics';
+import { GatewayMetrics } from './metrics/gateway-metrics';
 import { producerSettings } from './producer-settings';
-import { PRODUCER_LOGGER, PRODUCER_SETTINGS } from './producer.tokens';
+import {
+  API_KEYS,
+  GATEWAY_METRICS,
+  INGEST_PUBLISHER,
+  PRODUCER_LOGGER,
+  PRODUCER_SETTINGS,
+} from './producer.tokens';
 
 let contracts: TablelaneConfig | undefined;
 /** The contracts file, read once per process (TABLELANE_CONFIG). */
@@ -40,7 +45,7 @@ const config = (): TablelaneConfig => (contracts ??= loadConfigFile());
       useFactory: async (logger: Logger) => {
         const runtime = runtimeSettings();
         const publisher = new KafkaIngestPublisher(
-          createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-producer`, logger),
+          createKafka(runtime.kafka, 'producer', logger),
           config().topics.ingest,
         );
         await publisher.connect();

@@ -12,8 +12,9 @@ import { RouterModule } from './router.module';
  * after a drain (docs/operations-lanes.md).
  */
 async function main(argv: string[]): Promise<void> {
+  const settings = routerSettings();
   if (argv[0] === 'rebaseline') {
-    const lines = await runRebaseline(parseRebaselineArgs(argv.slice(1)), routerSettings());
+    const lines = await runRebaseline(parseRebaselineArgs(argv.slice(1)), settings);
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
@@ -23,7 +24,7 @@ async function main(argv: string[]): Promise<void> {
     abortOnError: false,
   });
   // Probes and metrics; routing starts before the port opens (onApplicationBootstrap).
-  await app.listen(Number(process.env.PORT ?? 8083), process.env.HOST ?? '0.0.0.0');
+  await app.listen(settings.port, settings.host);
   // SIGTERM: leave the group and disconnect, then exit 0. Every batch is committed or
   // aborted in its own transaction, so there is nothing to flush.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

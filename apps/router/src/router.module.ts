@@ -3,8 +3,7 @@ import { Module } from '@nestjs/common';
 import { HealthController } from './health/health.controller';
 import { routerSettings } from './router-settings';
 import { RouterService } from './router.service';
-
-export const ROUTER_LOGGER = Symbol('ROUTER_LOGGER');
+import { ROUTER_LOGGER } from './router.tokens';
 
 /** RouterService does the work; HTTP only serves probes and metrics. */
 @Module({

@@ -7,6 +7,7 @@ import {
   messageBudget,
   readMaxMessageBytes,
   TransactionalPipeline,
+  type KafkaAdmin,
   type PipelineOutput,
   type PipelineRecord,
 } from '@app/kafka';
@@ -14,7 +15,6 @@ import type { Logger } from '@app/observability';
 import { createS3Client, S3ObjectStore } from '@app/staging';
 import { valueRulesFor } from '@app/warehouse';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
-import type { Admin } from 'kafkajs';
 import { planLanes, type LaneBaseline } from './lanes/lane-baseline';
 import { LaneBaselineStore, partitionCount } from './lanes/lane-baseline.store';
 import { RouterMetrics } from './metrics/router-metrics';
@@ -36,7 +36,7 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
   private pipeline?: TransactionalPipeline;
   private laneCheck?: NodeJS.Timeout;
   private reloadTimer?: NodeJS.Timeout;
-  private admin?: Admin;
+  private admin?: KafkaAdmin;
   readonly metrics = new RouterMetrics();
 
   constructor(
@@ -59,7 +59,7 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
     const runtime = runtimeSettings();
     // The coordinator's CONCURRENT_TRANSACTIONS answers are a normal step that kafkajs retries:
     // logged at debug by the client, counted here.
-    const kafka = createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-router`, this.logger, {
+    const kafka = createKafka(runtime.kafka, 'router', this.logger, {
       onCoordinatorRetry: () => this.metrics.concurrentTransactions.inc(),
     });
     const admin = kafka.admin();
@@ -95,8 +95,8 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
     this.watchPartitionCount(admin, plan.baseline);
 
     // Registered here, not only by the Node SDK, so any Confluent client finds the subject.
-    await ensureIngestSchema(runtime.schemaRegistryUrl, ingestValueSubject(topics.ingest));
-    const codec = AvroChangeCodec.connect(runtime.schemaRegistryUrl, ingestValueSubject(topics.ingest));
+    await ensureIngestSchema(runtime.schemaRegistry, ingestValueSubject(topics.ingest));
+    const codec = AvroChangeCodec.connect(runtime.schemaRegistry, ingestValueSubject(topics.ingest));
     let ctx: RouteContext = {
       config,
       transforms: loadTransforms(config),
@@ -205,7 +205,7 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
    * Lanes stay computed from the baseline while running, so partitions added meanwhile
    * cannot move a table; this only makes the change loud before the next start refuses it.
    */
-  private watchPartitionCount(admin: Admin, baseline: LaneBaseline): void {
+  private watchPartitionCount(admin: KafkaAdmin, baseline: LaneBaseline): void {
     this.laneCheck = setInterval(() => {
       partitionCount(admin, baseline.changesTopic)
         .then((live) => {

@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { sinkSettings } from '@app/config';
 import { createLogger, PinoNestLogger } from '@app/observability';
 import { SinkModule } from './sink.module';
 
 async function main(): Promise<void> {
+  const { port } = sinkSettings();
   const app = await NestFactory.create(SinkModule, { logger: new PinoNestLogger(createLogger('sink')) });
   // SIGTERM and SIGINT close the app, which runs onApplicationShutdown (a graceful drain of
   // every lane), then exit 0: a clean stop, as Kubernetes expects.
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', close);
   process.on('SIGINT', close);
-  await app.listen(Number(process.env.PORT ?? 8082), '0.0.0.0');
+  await app.listen(port, '0.0.0.0');
 }
 
 main().catch((error) => {

@@ -1,10 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from '@app/observability';
-import { SINK_HEALTH, STALL_MONITOR } from './health/health.tokens';
 import type { SinkHealth } from './health/sink-health';
 import type { StallMonitor } from './health/stall-monitor';
 import type { BuiltSink } from './sink.wiring';
-import { LOGGER, SINK } from './sink.tokens';
+import { LOGGER, SINK, SINK_HEALTH, STALL_MONITOR } from './sink.tokens';
 
 /**
  * Starts consuming once the app is up, with the stall monitor; on SIGTERM stops fetching,
@@ -39,7 +38,7 @@ export class SinkLifecycle implements OnApplicationBootstrap, OnApplicationShutd
     // Stopping the consumer on purpose must not read as a dead consumer to liveness.
     this.health.markStopping();
     this.logger.info({ signal }, 'stopping: flushing buffered lanes');
-    const grace = Number(process.env.TABLELANE_SHUTDOWN_GRACE_MS ?? 25_000);
+    const grace = this.sink.settings.shutdownGraceMs;
     const deadline = setTimeout(() => {
       this.logger.error(
         { graceMs: grace },

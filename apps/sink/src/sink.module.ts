@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
 import { createLogger, type Logger } from '@app/observability';
 import { HealthController } from './health/health.controller';
-import { healthSettings } from './health/health-settings';
-import { SINK_HEALTH, STALL_MONITOR } from './health/health.tokens';
 import { SinkHealth } from './health/sink-health';
 import { StallMonitor } from './health/stall-monitor';
 import { SinkLifecycle } from './sink.lifecycle';
-import { LOGGER, SINK } from './sink.tokens';
+import { LOGGER, SINK, SINK_HEALTH, STALL_MONITOR } from './sink.tokens';
 import { buildSink, type BuiltSink } from './sink.wiring';
 
 const logger = createLogger('sink');
@@ -18,8 +16,7 @@ const logger = createLogger('sink');
     { provide: SINK, useFactory: () => buildSink(logger) },
     {
       provide: SINK_HEALTH,
-      useFactory: (sink: BuiltSink) =>
-        new SinkHealth(() => sink.runner.status(), healthSettings(process.env)),
+      useFactory: (sink: BuiltSink) => new SinkHealth(() => sink.runner.status(), sink.settings.health),
       inject: [SINK],
     },
     {

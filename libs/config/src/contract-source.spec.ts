@@ -48,4 +48,12 @@ describe('ContractSource', () => {
     source.reload();
     expect(source.current().topics.changes).toBe('before');
   });
+
+  it('reloads a table whose transforms changed, carrying them as written', () => {
+    const file = contractFile([table({ id: 'bigint' })]);
+    const source = new ContractSource(file.path);
+    file.write([{ ...table({ id: 'bigint' }), transforms: [{ drop: ['debug'] }] }]);
+    expect(source.reload()?.changedTables).toEqual(['public.t']);
+    expect(source.current().tables[0]!.transforms).toEqual([{ drop: ['debug'] }]);
+  });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { configPath } from './app-settings';
 import { loadConfigFile } from './load-config';
 import type { TablelaneConfig } from './tablelane-config';
 
@@ -13,14 +14,15 @@ export interface ContractReload {
  * The table contracts as the file says now. A ConfigMap update rewrites the mounted file; the
  * apps re-read it when a change names a table or column they do not know (a producer already on
  * the newer contract) and every few seconds, so a rollout needs no restart and loses nothing.
- * Only `tables:` is reloaded: topics, warehouse and limits shape connections and need a restart.
+ * Only `tables:` is reloaded (each table with its transforms, part of its contract): topics,
+ * warehouse and limits shape connections and need a restart.
  */
 export class ContractSource {
   private config: TablelaneConfig;
   private digest: string;
 
   constructor(
-    private readonly path = process.env.TABLELANE_CONFIG ?? 'tablelane.yaml',
+    private readonly path = configPath(),
     initial?: TablelaneConfig,
   ) {
     this.config = initial ?? loadConfigFile(path);

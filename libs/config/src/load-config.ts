@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { configPath } from './app-settings';
 import { ConfigError } from './config-error';
 import { problemsOf } from './config-issue';
 import { topicDefaults, type Environment } from './environment.schema';
@@ -9,8 +10,12 @@ import type { TablelaneConfig } from './tablelane-config';
 
 export { DEFAULT_FLUSH } from './table-file.schema';
 
-/** Reads the table contracts file named by TABLELANE_CONFIG (default `tablelane.yaml`). */
-export function loadConfigFile(path = process.env.TABLELANE_CONFIG ?? 'tablelane.yaml'): TablelaneConfig {
+/**
+ * Reads the table contracts file `path`, by default the one TABLELANE_CONFIG names
+ * (`tablelane.yaml`); the topics' defaults come from `env`.
+ */
+export function loadConfigFile(named?: string, env: Environment = process.env): TablelaneConfig {
+  const path = named ?? configPath(env);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -25,27 +30,24 @@ export function loadConfigFile(path = process.env.TABLELANE_CONFIG ?? 'tablelane
   } catch (error) {
     throw new ConfigError(path, [`not valid YAML: ${(error as Error).message}`]);
   }
-  return parseConfig(raw, process.env, path);
+  return parseConfig(raw, env, path);
 }
 
 /**
  * Validates a parsed table file; collects every problem before failing. Pure: the topics'
  * defaults (TABLELANE_TOPIC_*) come from `env`, so a test passes the environment it means.
- * `source` names the file in the error. The `(raw, source)` form is the older signature, kept
- * so callers that only name the file compile; it reads the topics' defaults from process.env.
+ * `source` names the file in the error, and later in errors about the file's transforms.
  */
-export function parseConfig(raw: unknown, env?: Environment, source?: string): TablelaneConfig;
-export function parseConfig(raw: unknown, source: string): TablelaneConfig;
 export function parseConfig(
   raw: unknown,
-  envOrSource: Environment | string = process.env,
+  env: Environment = process.env,
   source = 'configuration',
 ): TablelaneConfig {
-  const [env, where] = typeof envOrSource === 'string' ? [process.env, envOrSource] : [envOrSource, source];
   const parsed = tableFileSchema(topicDefaults(env)).safeParse(raw);
-  if (!parsed.success) throw new ConfigError(where, problemsOf(parsed.error.issues, raw));
+  if (!parsed.success) throw new ConfigError(source, problemsOf(parsed.error.issues, raw));
   const file = parsed.data;
   return {
+    source,
     topics: file.topics,
     warehouse: file.warehouse,
     defaults: file.defaults,
@@ -69,6 +71,7 @@ function tableContract(table: TableFile['tables'][number], defaultFlush: FlushPo
     lane: table.lane,
     flush: { ...defaultFlush, ...definedOnly(table.flush ?? {}) },
     locks: { ...table.locks, terminateIdleOlderThanMs: table.locks.terminateIdleOlderThanMs ?? null },
+    ...(table.transforms !== undefined ? { transforms: table.transforms } : {}),
   };
 }
 

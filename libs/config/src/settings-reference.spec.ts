@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENT } from './environment';
+import { ENVIRONMENT, ENVIRONMENT_NAMES } from './environment';
 import { fileSettings, renderSettingsReference } from './settings-reference';
 
 const ROOT = join(__dirname, '../../..');
@@ -22,6 +22,27 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/** Variables a file reads by name: `env.NAME`, `process.env.NAME`, `env['NAME']`. */
+const namesReadIn = (text: string) =>
+  [...text.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"`]([A-Z][A-Z0-9_]*)['"`]\s*\])/g)].map(
+    (m) => (m[1] ?? m[2])!,
+  );
+
+/** Every source file of apps/ and libs/ (outside specs), by its path from the repository root. */
+const sources = () =>
+  ['apps', 'libs']
+    .flatMap((dir) => sourceFiles(join(ROOT, dir)))
+    .map((file) => ({ file: relative(ROOT, file), names: namesReadIn(readFileSync(file, 'utf8')) }));
+
+/**
+ * The reads of variables outside libs/config, file by file: only TABLELANE_FAULTS, a test-only
+ * switch of the sink's fault points. Add nothing here: read a new variable through
+ * environment.schema.ts and an accessor.
+ */
+const READ_OUTSIDE_CONFIG: Record<string, readonly string[]> = {
+  'apps/sink/src/flush/fault-points.ts': ['TABLELANE_FAULTS'],
+};
+
 describe('docs/configuration.md', () => {
   it('lists every key of the table file schema, and no other', () => {
     expect(keysIn(section('table-file'))).toEqual(fileSettings().map((s) => s.key));
@@ -37,15 +58,24 @@ describe('docs/configuration.md', () => {
     expect(section('environment')).toBe(expected.environment);
   });
 
-  it('declares every environment variable the apps and libs read', () => {
-    const declared = new Set(ENVIRONMENT.map((v) => v.name));
-    const read = new Set(
-      ['apps', 'libs']
-        .flatMap((dir) => sourceFiles(join(ROOT, dir)))
-        .flatMap((file) =>
-          [...readFileSync(file, 'utf8').matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!),
-        ),
-    );
+  it('declares every environment variable the apps and libs read (a secret also as <NAME>_FILE)', () => {
+    const declared = ENVIRONMENT_NAMES;
+    const read = new Set(sources().flatMap((source) => source.names));
     expect([...read].filter((name) => !declared.has(name))).toEqual([]);
+  });
+
+  it('has the variables read by libs/config alone, through its schema and accessors', () => {
+    const elsewhere = sources()
+      .filter(({ file }) => !file.startsWith('libs/config/'))
+      .flatMap(({ file, names }) =>
+        names.filter((name) => !READ_OUTSIDE_CONFIG[file]?.includes(name)).map((name) => `${file}: ${name}`),
+      );
+    expect(elsewhere).toEqual([]);
+  });
+
+  it('finds reads in every form the code spells them', () => {
+    expect(
+      namesReadIn("process.env.PORT; env.HOST ?? x; env['LOG_LEVEL']; env[name]; environment.X; myenv.Y"),
+    ).toEqual(['PORT', 'HOST', 'LOG_LEVEL']);
   });
 });

@@ -47,4 +47,9 @@ export interface TableContract {
   lane?: number;
   flush: FlushPolicy;
   locks: LockPolicy;
+  /**
+   * The table's `transforms:` as written. libs/contracts (loadTransforms) checks them against
+   * this contract, which this library cannot: a step may only name the table's columns.
+   */
+  transforms?: unknown;
 }

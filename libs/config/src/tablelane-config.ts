@@ -34,6 +34,8 @@ export interface TopicSettings {
 }
 
 export interface TablelaneConfig {
+  /** Where the configuration was read from (the file's path), as errors about it name it. */
+  source?: string;
   topics: TopicSettings;
   warehouse: WarehouseSettings;
   defaults: { flush: FlushPolicy };

@@ -1,6 +1,6 @@
 import { ConfigError, parseConfig } from '@app/config';
 import { describe, expect, it } from 'vitest';
-import { parseTransforms } from './change-transforms';
+import { loadTransforms, parseTransforms } from './change-transforms';
 import { ChangeRejected } from './error-codes';
 import { prepareChange } from './prepare-change';
 
@@ -103,5 +103,23 @@ describe('transforms', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toHaveLength(3);
     }
+  });
+
+  it('takes the transforms from the loaded configuration, without reading the file again', () => {
+    expect(loadTransforms(config)).toEqual(transforms);
+    expect(loadTransforms(parseConfig({ tables: [{ ...raw.tables[0], transforms: undefined }] })).size).toBe(
+      0,
+    );
+  });
+
+  it('names the file the configuration came from when its transforms do not hold', () => {
+    const bad = parseConfig(
+      { tables: [{ ...raw.tables[0], transforms: [{ rename: { a: 'nope' } }] }] },
+      {},
+      '/etc/tablelane/tablelane.yaml',
+    );
+    expect(() => loadTransforms(bad)).toThrow(
+      'invalid tablelane configuration in /etc/tablelane/tablelane.yaml:\n  - table "shop.orders": transforms[0].rename: nope is not a column of shop.orders',
+    );
   });
 });

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError, findTable, type TableContract, type TablelaneConfig } from '@app/config';
-import { parse } from 'yaml';
 import { ChangeRejected } from './error-codes';
 
 type Scalar = string | number | boolean | null;
@@ -46,14 +44,13 @@ const isScalar = (v: unknown): v is Scalar =>
   v === null || ['string', 'number', 'boolean'].includes(typeof v);
 
 /**
- * Reads the `transforms:` lists of the tables in the contracts file. They live beside each
- * table contract in tablelane.yaml; parseConfig does not carry them, so they are read here.
+ * The transforms of the tables of a loaded configuration. They live beside each table contract
+ * in tablelane.yaml and parseConfig carries them as written; they are checked here, against the
+ * contracts, and errors name the file the configuration came from.
  */
-export function loadTransforms(
-  config: TablelaneConfig,
-  path = process.env.TABLELANE_CONFIG ?? 'tablelane.yaml',
-): TransformsByTable {
-  return parseTransforms(parse(readFileSync(path, 'utf8')), config, path);
+export function loadTransforms(config: TablelaneConfig): TransformsByTable {
+  const tables = config.tables.map((table) => ({ name: table.name, transforms: table.transforms }));
+  return parseTransforms({ tables }, config, config.source);
 }
 
 /**

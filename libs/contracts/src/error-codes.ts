@@ -1,20 +1,10 @@
-/** Why a change was rejected; carried in the DLQ header `tablelane.error.code`. */
-export type ChangeErrorCode =
-  | 'MALFORMED_JSON'
-  | 'TOO_DEEP'
-  | 'TOO_LARGE'
-  | 'INVALID_UTF8'
-  | 'NOT_AN_OBJECT'
-  | 'UNKNOWN_TABLE'
-  | 'INVALID_OP'
-  | 'MISSING_KEY'
-  | 'UNKNOWN_COLUMN'
-  | 'INVALID_VALUE'
-  | 'INVALID_VERSION'
-  | 'AVRO_DECODE_FAILED'
-  | 'UNKNOWN_SCHEMA'
-  | 'INCOMPATIBLE_SCHEMA'
-  | 'BAD_MAGIC_BYTE';
+import { TablelaneError, type ChangeErrorCode } from '@app/config';
+
+/**
+ * Why a change was rejected; carried in the DLQ header `tablelane.error.code`. Listed in
+ * @app/config's tablelane-error.ts with every other error code.
+ */
+export { CHANGE_ERROR_CODES, type ChangeErrorCode } from '@app/config';
 
 export interface ChangeIssue {
   code: ChangeErrorCode;
@@ -23,11 +13,14 @@ export interface ChangeIssue {
   field?: string;
 }
 
-export class ChangeRejected extends Error {
+export class ChangeRejected extends TablelaneError {
   /** The input itself is at fault: sending it again is refused again. */
-  readonly retryable = false;
-  constructor(readonly issues: ChangeIssue[]) {
-    super(issues.map((i) => i.message).join('; '));
+  readonly retriable = false;
+  constructor(
+    readonly issues: ChangeIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(issues.map((i) => i.message).join('; '), options);
     this.name = 'ChangeRejected';
   }
   get code(): ChangeErrorCode {

@@ -8,7 +8,11 @@ import {
   type ChangeEvent,
 } from '@app/contracts';
 import avro from 'avsc';
-import { HttpSchemaRegistry, type SchemaRegistryPort } from './schema-registry-client';
+import {
+  HttpSchemaRegistry,
+  type RegistryConnection,
+  type SchemaRegistryPort,
+} from './schema-registry-client';
 
 /** Confluent wire format: magic byte 0, then the schema id as a 4-byte big-endian int. */
 const MAGIC_BYTE = 0;
@@ -53,8 +57,8 @@ export class AvroChangeCodec {
     private readonly subject: string,
   ) {}
 
-  static connect(registryUrl: string, subject: string): AvroChangeCodec {
-    return new AvroChangeCodec(new HttpSchemaRegistry(registryUrl), subject);
+  static connect(registry: string | RegistryConnection, subject: string): AvroChangeCodec {
+    return new AvroChangeCodec(new HttpSchemaRegistry(registry), subject);
   }
 
   /** Registers the schema under the subject once (idempotent in the registry) and caches the id. */

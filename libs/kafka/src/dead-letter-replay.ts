@@ -1,4 +1,7 @@
-import type { Admin, Kafka, Message } from 'kafkajs';
+import { TablelaneError } from '@app/config';
+import type { Message } from 'kafkajs';
+import { kafkajsOf, type KafkaClient } from './kafka-client';
+import type { KafkaAdmin } from './kafka-admin.port';
 import {
   deadLetterId,
   matchesFilter,
@@ -18,8 +21,8 @@ export interface ReplayTopics {
 }
 
 export interface ReplayOptions {
-  kafka: Kafka;
-  admin: Admin;
+  kafka: KafkaClient;
+  admin: KafkaAdmin;
   topics: ReplayTopics;
   filter: DeadLetterFilter;
   range: OffsetRange;
@@ -61,7 +64,7 @@ export function replayTransactionalId(dlqTopic: string): string {
  */
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayReport> {
   const { kafka, admin, topics } = options;
-  const producer = kafka.producer({
+  const producer = kafkajsOf(kafka).producer({
     transactionalId: replayTransactionalId(topics.dlq),
     idempotent: true,
     maxInFlightRequests: 1,
@@ -121,7 +124,11 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
 }
 
 /** The ids of every dead letter a committed replay re-published (none when the ledger does not exist yet). */
-export async function readLedger(kafka: Kafka, admin: Admin, ledger: string): Promise<Set<string>> {
+export async function readLedger(
+  kafka: KafkaClient,
+  admin: KafkaAdmin,
+  ledger: string,
+): Promise<Set<string>> {
   const done = new Set<string>();
   if (!(await admin.listTopics()).includes(ledger)) return done;
   await scanTopic(kafka, admin, ledger, {}, ({ key, value }) => {
@@ -181,12 +188,11 @@ function* chunks(letters: DeadLetter[], maxRecords: number, maxBytes: number): G
 }
 
 /** A replay transaction failed (fenced by a newer run, broker down). Running it again is safe. */
-export class ReplayFailed extends Error {
+export class ReplayFailed extends TablelaneError {
   readonly code = 'REPLAY_FAILED';
   readonly retriable = true;
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message);
+    super(message, options);
     this.name = 'ReplayFailed';
-    if (options) this.cause = options.cause;
   }
 }

@@ -1,5 +1,5 @@
 import { ChangeRejected, DLQ_HEADERS } from '@app/contracts';
-import type { IHeaders } from 'kafkajs';
+import type { RecordHeaders } from './batch-consumer.port';
 import { looksAvroFramed } from './avro-change-codec';
 import type { RangeRecord } from './topic-range-reader';
 
@@ -22,7 +22,7 @@ export interface DeadLetter {
   replayOf?: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders;
+  headers: RecordHeaders;
 }
 
 /** Finds the table a body names; throws only when the registry cannot be asked. */
@@ -134,7 +134,7 @@ export function summarise(letters: Iterable<DeadLetter & { replayed: boolean }>)
   return [...groups.values()].sort((a, b) => a.firstMs - b.firstMs).map(({ firstMs: _, ...group }) => group);
 }
 
-function headerText(value: IHeaders[string]): string | undefined {
+function headerText(value: RecordHeaders[string]): string | undefined {
   const one = Array.isArray(value) ? value[value.length - 1] : value;
   return one === undefined ? undefined : one.toString();
 }

@@ -1,4 +1,5 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
+import { checkConnection, kafkajsOf, type KafkaClient } from './kafka-client';
 
 /** One change as it goes onto the ingest topic. */
 export type IngestMessage = Pick<Message, 'key' | 'value' | 'headers'>;
@@ -15,10 +16,10 @@ export class IngestProducer {
   private ready = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: KafkaClient,
     readonly topic: string,
   ) {
-    this.producer = kafka.producer({
+    this.producer = kafkajsOf(kafka).producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -28,13 +29,15 @@ export class IngestProducer {
 
   /** Connects once; a failed attempt is forgotten, so the next call tries again. */
   connect(): Promise<void> {
-    this.connecting ??= this.producer.connect().then(
-      () => void (this.ready = true),
-      (error: unknown) => {
-        this.connecting = undefined;
-        throw error;
-      },
-    );
+    this.connecting ??= checkConnection(this.kafka)
+      .then(() => this.producer.connect())
+      .then(
+        () => void (this.ready = true),
+        (error: unknown) => {
+          this.connecting = undefined;
+          throw error;
+        },
+      );
     return this.connecting;
   }
 

@@ -1,5 +1,9 @@
 import { CHANGE_EVENT_AVRO_SCHEMA } from '@app/contracts';
-import { HttpSchemaRegistry, type SchemaRegistryPort } from './schema-registry-client';
+import {
+  HttpSchemaRegistry,
+  type RegistryConnection,
+  type SchemaRegistryPort,
+} from './schema-registry-client';
 
 /** The ingest Avro schema as Confluent clients and the registry take it (JSON text). */
 export function ingestSchemaJson(indent?: number): string {
@@ -13,9 +17,9 @@ export function ingestSchemaJson(indent?: number): string {
  * holds an incompatible schema; not retriable).
  */
 export function ensureIngestSchema(
-  registryUrl: string,
+  registry: string | RegistryConnection,
   subject: string,
-  registry: SchemaRegistryPort = new HttpSchemaRegistry(registryUrl),
+  client: SchemaRegistryPort = new HttpSchemaRegistry(registry),
 ): Promise<number> {
-  return registry.register(subject, CHANGE_EVENT_AVRO_SCHEMA);
+  return client.register(subject, CHANGE_EVENT_AVRO_SCHEMA);
 }

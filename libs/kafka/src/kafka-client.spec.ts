@@ -1,5 +1,11 @@
 // First: the client module installs its kafkajs patches before kafkajs loads.
-import { coordinatorRetry, createKafka, withProducerDefaults, type KafkaLogger } from './kafka-client';
+import {
+  coordinatorRetry,
+  createKafka,
+  kafkajsOf,
+  withProducerDefaults,
+  type KafkaLogger,
+} from './kafka-client';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -16,10 +22,12 @@ function recorder() {
   return { lines, logger };
 }
 
+const LOCAL = { brokers: ['127.0.0.1:1'], clientId: 'tablelane' };
+
 describe('createKafka', () => {
   it('builds idempotent and transactional producers without the EoS or partitioner warning', () => {
     const { lines, logger } = recorder();
-    const kafka = createKafka(['127.0.0.1:1'], 'spec', logger);
+    const kafka = kafkajsOf(createKafka(LOCAL, 'spec', logger));
     kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     kafka.producer({ transactionalId: 'spec.tx', idempotent: true, maxInFlightRequests: 1 });
     kafka.producer();
@@ -28,7 +36,10 @@ describe('createKafka', () => {
 
   it('still lets kafkajs warn for a producer that limits its retries itself', () => {
     const { lines, logger } = recorder();
-    createKafka(['127.0.0.1:1'], 'spec', logger).producer({ idempotent: true, retry: { retries: 5 } });
+    kafkajsOf(createKafka(LOCAL, 'spec', logger)).producer({
+      idempotent: true,
+      retry: { retries: 5 },
+    });
     expect(lines.map((l) => [l.level, l.message])).toEqual([
       ['warn', 'Limiting retries for the idempotent producer may invalidate EoS guarantees'],
     ]);
@@ -37,7 +48,7 @@ describe('createKafka', () => {
   it('logs a coordinator refusal kafkajs retries at debug and reports it', () => {
     const { lines, logger } = recorder();
     const onCoordinatorRetry = vi.fn();
-    const kafka = createKafka(['127.0.0.1:1'], 'spec', logger, { onCoordinatorRetry });
+    const kafka = kafkajsOf(createKafka(LOCAL, 'spec', logger, { onCoordinatorRetry }));
     const connection = kafka.logger().namespace('Connection');
     connection.error('Response AddPartitionsToTxn(key: 24, version: 1)', { error: CONCURRENT_TRANSACTIONS });
     connection.error('Response Produce(key: 0, version: 7)', { error: 'The request timed out' });

@@ -2,6 +2,10 @@ import './kafkajs-read-committed';
 import './kafkajs-request-queue-timer';
 import { createRequire } from 'node:module';
 import { Kafka, logLevel, Partitioners, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
+import type { BatchConsumer, BatchConsumerOptions } from './batch-consumer.port';
+import type { KafkaAdmin } from './kafka-admin.port';
+import { KafkajsBatchConsumer } from './kafkajs-batch-consumer';
+import { connectionRefusal, kafkajsSecurity, type KafkaConnection } from './kafka-security';
 
 export interface KafkaLogger {
   debug(fields: object, message: string): void;
@@ -18,31 +22,108 @@ export interface KafkaClientHooks {
   onCoordinatorRetry?(errorType: string): void;
 }
 
-/** The one place a kafkajs client is built; its logs go through our structured logger. */
+/**
+ * A connection to one Kafka cluster, as apps hold it: they take an admin or a batch consumer
+ * from it, or hand it to the producers and readers of this lib. The client library behind it
+ * stays inside libs/kafka (kafkajsOf), so no app depends on it.
+ */
+export class KafkaClient {
+  constructor(kafkajs: Kafka, connection: KafkaConnection) {
+    clients.set(this, { kafkajs, connection });
+  }
+
+  /** An admin whose first connect fails fast when the cluster refuses the TLS or SASL settings. */
+  admin(): KafkaAdmin {
+    const admin = kafkajsOf(this).admin();
+    return {
+      ...admin,
+      connect: async () => {
+        await checkConnection(this);
+        await admin.connect();
+      },
+    };
+  }
+
+  batchConsumer(options: BatchConsumerOptions): BatchConsumer {
+    return new KafkajsBatchConsumer(kafkajsOf(this), options, () => checkConnection(this));
+  }
+}
+
+interface ClientState {
+  kafkajs: Kafka;
+  connection: KafkaConnection;
+  checked?: Promise<void>;
+}
+
+const clients = new WeakMap<KafkaClient, ClientState>();
+
+/** The kafkajs client behind a KafkaClient: for the modules of libs/kafka only (not exported by its index). */
+export function kafkajsOf(client: KafkaClient): Kafka {
+  return clients.get(client)!.kafkajs;
+}
+
+/**
+ * One connection attempt, without retries, before the client's first real one: a certificate
+ * the client does not trust or credentials the cluster refuses fail the start at once with the
+ * setting to fix (KafkaConnectionRefused), where kafkajs would retry them for a minute as
+ * connection errors and end with its own message. Anything else (a broker not up yet) is left to
+ * the normal, retried connect. Asked once per client.
+ */
+export function checkConnection(client: KafkaClient): Promise<void> {
+  const state = clients.get(client)!;
+  state.checked ??= (async () => {
+    const { connection } = state;
+    const probe = new Kafka({
+      clientId: `${connection.clientId}-check`,
+      brokers: connection.brokers,
+      ...kafkajsSecurity(connection),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await probe.connect();
+    } catch (error) {
+      const refusal = connectionRefusal(error, connection);
+      if (refusal) throw refusal;
+    } finally {
+      await probe.disconnect().catch(() => undefined);
+    }
+  })();
+  return state.checked;
+}
+
+/**
+ * The one place a Kafka client is built (brokers, TLS, SASL, retries); its logs go through our
+ * structured logger. `role` names the client to the brokers: `<clientId>-<role>`.
+ */
 export function createKafka(
-  brokers: string[],
-  clientId: string,
+  connection: KafkaConnection,
+  role: string,
   logger?: KafkaLogger,
   hooks: KafkaClientHooks = {},
-): Kafka {
-  return new TablelaneKafka({
-    clientId,
-    brokers,
-    logLevel: logLevel.WARN,
-    // For connections, metadata, admin and consumers; producers: see withProducerDefaults.
-    retry: { initialRetryTime: 200, retries: 12 },
-    logCreator: () => (entry: LogEntry) => {
-      const { message, ...fields } = entry.log;
-      const retried = coordinatorRetry(entry);
-      if (retried) hooks.onCoordinatorRetry?.(retried);
-      if (!logger) return;
-      const at = { component: 'kafkajs', namespace: entry.namespace, ...fields };
-      if (retried) logger.debug(at, message);
-      else if (entry.level === logLevel.ERROR) logger.error(at, message);
-      else if (entry.level === logLevel.WARN) logger.warn(at, message);
-      else logger.debug(at, message);
-    },
-  });
+): KafkaClient {
+  return new KafkaClient(
+    new TablelaneKafka({
+      clientId: `${connection.clientId}-${role}`,
+      brokers: connection.brokers,
+      ...kafkajsSecurity(connection),
+      logLevel: logLevel.WARN,
+      // For connections, metadata, admin and consumers; producers: see withProducerDefaults.
+      retry: { initialRetryTime: 200, retries: 12 },
+      logCreator: () => (entry: LogEntry) => {
+        const { message, ...fields } = entry.log;
+        const retried = coordinatorRetry(entry);
+        if (retried) hooks.onCoordinatorRetry?.(retried);
+        if (!logger) return;
+        const at = { component: 'kafkajs', namespace: entry.namespace, ...fields };
+        if (retried) logger.debug(at, message);
+        else if (entry.level === logLevel.ERROR) logger.error(at, message);
+        else if (entry.level === logLevel.WARN) logger.warn(at, message);
+        else logger.debug(at, message);
+      },
+    }),
+    connection,
+  );
 }
 
 class TablelaneKafka extends Kafka {

@@ -41,7 +41,7 @@ export function scheduleCheckPendingRequests(this: RequestQueueTimerState): void
   }, delay);
 }
 
-function install(): true {
+function install(): void {
   const load = createRequire(__filename);
   const RequestQueue = load('kafkajs/src/network/requestQueue/index.js') as {
     prototype: { scheduleCheckPendingRequests: unknown };
@@ -52,7 +52,6 @@ function install(): true {
     );
   }
   RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
-  return true;
 }
 
-export const KAFKAJS_REQUEST_QUEUE_TIMER_FIXED = install();
+install();

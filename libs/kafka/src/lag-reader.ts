@@ -1,5 +1,6 @@
-import type { Admin, Kafka } from 'kafkajs';
-import { readLaneBaseline } from './lane-baseline-reader';
+import type { KafkaClient } from './kafka-client';
+import type { KafkaAdmin } from './kafka-admin.port';
+import { readLaneBaseline } from './lane-baseline-topic';
 import { laneInBaseline, type LaneBaseline } from './lane-lookup';
 
 export interface PartitionLag {
@@ -14,7 +15,7 @@ export interface PartitionLag {
 
 /** Messages a consumer group has still to read on each partition of a topic, from the cluster. */
 export async function readPartitionLag(
-  admin: Admin,
+  admin: KafkaAdmin,
   groupId: string,
   topic: string,
 ): Promise<PartitionLag[]> {
@@ -71,8 +72,8 @@ export interface TableLagReport {
  * live partition count.
  */
 export async function readTableLag(
-  kafka: Kafka,
-  admin: Admin,
+  kafka: KafkaClient,
+  admin: KafkaAdmin,
   query: TableLagQuery,
 ): Promise<TableLagReport> {
   const [baseline, partitions] = await Promise.all([

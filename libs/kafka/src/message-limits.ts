@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { TOPIC_RESOURCE, type KafkaAdmin } from './kafka-admin.port';
 
 /** The broker default of `message.max.bytes`, which a topic without an override inherits. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
@@ -79,7 +79,7 @@ export function splitToFit<M extends SizedMessage & { topic: string; partition?:
  * lowered, which describeConfigs would then have shown.
  */
 export async function readMaxMessageBytes(
-  admin: Admin,
+  admin: KafkaAdmin,
   topics: readonly string[],
 ): Promise<Map<string, number>> {
   const limits = new Map<string, number>(topics.map((topic) => [topic, DEFAULT_MAX_MESSAGE_BYTES]));
@@ -87,7 +87,7 @@ export async function readMaxMessageBytes(
     .describeConfigs({
       includeSynonyms: false,
       resources: topics.map((name) => ({
-        type: ConfigResourceTypes.TOPIC,
+        type: TOPIC_RESOURCE,
         name,
         configNames: ['max.message.bytes'],
       })),

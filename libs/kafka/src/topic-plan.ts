@@ -1,4 +1,4 @@
-import type { TablelaneConfig } from '@app/config';
+import { TablelaneError, type TablelaneConfig } from '@app/config';
 
 /** The topics tablelane needs, by the job each one does. */
 export type TopicRole = 'ingest' | 'changes' | 'dlq' | 'lanes' | 'replays';
@@ -167,7 +167,7 @@ export function planTopics(config: TablelaneConfig, options: TopicPlanOptions, b
 }
 
 /** Flags that cannot make a plan (e.g. fewer lanes than the contracts pin). Retrying cannot help. */
-export class TopicPlanError extends Error {
+export class TopicPlanError extends TablelaneError {
   readonly code = 'TOPIC_PLAN_INVALID';
   readonly retriable = false;
   constructor(message: string) {

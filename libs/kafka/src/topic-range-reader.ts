@@ -1,5 +1,8 @@
+import { TablelaneError } from '@app/config';
 import { randomUUID } from 'node:crypto';
-import type { Admin, IHeaders, Kafka } from 'kafkajs';
+import type { RecordHeaders } from './batch-consumer.port';
+import { kafkajsOf, type KafkaClient } from './kafka-client';
+import type { KafkaAdmin } from './kafka-admin.port';
 
 export interface RangeRecord {
   partition: number;
@@ -8,7 +11,7 @@ export interface RangeRecord {
   timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders;
+  headers: RecordHeaders;
 }
 
 export interface OffsetRange {
@@ -30,8 +33,8 @@ export interface OffsetRange {
  * in for it and is deleted afterwards.
  */
 export async function scanTopic(
-  kafka: Kafka,
-  admin: Admin,
+  kafka: KafkaClient,
+  admin: KafkaAdmin,
   topic: string,
   range: OffsetRange,
   onRecord: (record: RangeRecord) => void | Promise<void>,
@@ -54,7 +57,7 @@ export async function scanTopic(
   if (ends.size === 0) return;
 
   const groupId = `tablelane-scan-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, readUncommitted: false });
+  const consumer = kafkajsOf(kafka).consumer({ groupId, readUncommitted: false });
   const pending = new Set(ends.keys());
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -106,7 +109,7 @@ export async function scanTopic(
 }
 
 /** The end was not reached in time (an open transaction holds the stable offset back?). Retrying can help. */
-export class TopicScanTimeout extends Error {
+export class TopicScanTimeout extends TablelaneError {
   readonly code = 'TOPIC_SCAN_TIMEOUT';
   readonly retriable = true;
   constructor(message: string) {

@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { TOPIC_RESOURCE, type KafkaAdmin } from './kafka-admin.port';
 import type { ObservedTopic } from './topic-drift';
 import type { PlannedTopic } from './topic-plan';
 
@@ -6,7 +6,7 @@ import type { PlannedTopic } from './topic-plan';
 const CHECKED_CONFIGS = ['cleanup.policy', 'max.message.bytes', 'retention.ms', 'min.insync.replicas'];
 
 /** The named topics that exist, with partition count, replication factor and effective configs. */
-export async function observeTopics(admin: Admin, names: string[]): Promise<Map<string, ObservedTopic>> {
+export async function observeTopics(admin: KafkaAdmin, names: string[]): Promise<Map<string, ObservedTopic>> {
   const existing = new Set(await admin.listTopics());
   const present = names.filter((n) => existing.has(n));
   const observed = new Map<string, ObservedTopic>();
@@ -16,7 +16,7 @@ export async function observeTopics(admin: Admin, names: string[]): Promise<Map<
     admin.describeConfigs({
       includeSynonyms: false,
       resources: present.map((name) => ({
-        type: ConfigResourceTypes.TOPIC,
+        type: TOPIC_RESOURCE,
         name,
         configNames: CHECKED_CONFIGS,
       })),
@@ -35,7 +35,7 @@ export async function observeTopics(admin: Admin, names: string[]): Promise<Map<
 }
 
 /** Number of brokers in the cluster, which caps the replication factor. */
-export async function brokerCount(admin: Admin): Promise<number> {
+export async function brokerCount(admin: KafkaAdmin): Promise<number> {
   return (await admin.describeCluster()).brokers.length;
 }
 
@@ -43,7 +43,7 @@ export async function brokerCount(admin: Admin): Promise<number> {
  * Creates the planned topics that do not exist yet; never touches an existing one (a second
  * run, or another job racing this one, finds them and only checks them). Returns the names created.
  */
-export async function createMissingTopics(admin: Admin, planned: PlannedTopic[]): Promise<string[]> {
+export async function createMissingTopics(admin: KafkaAdmin, planned: PlannedTopic[]): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = planned.filter((t) => !existing.has(t.name));
   if (missing.length === 0) return [];

@@ -1,4 +1,7 @@
-import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import type { RecordHeaders } from './batch-consumer.port';
+import { kafkajsOf, type KafkaClient } from './kafka-client';
+import type { KafkaAdmin } from './kafka-admin.port';
 import type { KafkaLogger } from './kafka-client';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageBudget, splitToFit } from './message-limits';
 import { classifyFailure, type PipelineFailure } from './pipeline-failure';
@@ -15,7 +18,7 @@ export interface PipelineRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders;
+  headers: RecordHeaders;
 }
 
 /** One record to write, inside the same transaction as the input offsets. */
@@ -29,7 +32,7 @@ export interface PipelineOutput {
 }
 
 export interface TransactionalPipelineOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   groupId: string;
   inputTopic: string;
   /** Each input partition gets its own transactional id: `<prefix>.<topic>.<partition>`. */
@@ -82,13 +85,13 @@ interface PartitionLane {
  */
 export class TransactionalPipeline {
   private readonly consumer: Consumer;
-  private readonly admin: Admin;
+  private readonly admin: KafkaAdmin;
   private readonly lanes = new Map<number, PartitionLane>();
   private stopping = false;
   private consuming = false;
 
   constructor(private readonly options: TransactionalPipelineOptions) {
-    this.consumer = options.kafka.consumer({
+    this.consumer = kafkajsOf(options.kafka).consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
@@ -294,7 +297,7 @@ export class TransactionalPipeline {
 
   private async producerFor(partition: number, lane: PartitionLane): Promise<Producer> {
     if (lane.producer) return lane.producer;
-    const producer = this.options.kafka.producer({
+    const producer = kafkajsOf(this.options.kafka).producer({
       transactionalId: `${this.options.transactionalIdPrefix}.${this.options.inputTopic}.${partition}`,
       idempotent: true,
       maxInFlightRequests: 1,

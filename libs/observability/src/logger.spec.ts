@@ -1,3 +1,4 @@
+import { runtimeSettings } from '@app/config';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger';
 
@@ -26,5 +27,30 @@ describe('createLogger', () => {
     });
     expect(lines[0]).not.toMatch(/AKIA-SECRET|hunter2|k-123/);
     expect(entry.s3.secretAccessKey).toBe('***');
+  });
+
+  it('masks every secret libs/config read, at any depth, in the message and in errors', () => {
+    const settings = runtimeSettings({
+      DATABASE_URL: 'postgres://loader:db-secret-pw@db:5432/analytics',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'tablelane',
+      KAFKA_SASL_PASSWORD: 'sasl-secret-pw',
+    });
+    const lines: string[] = [];
+    const logger = createLogger('router', { write: (line: string) => void lines.push(line) });
+    logger.info({ deep: { deeper: { settings } } }, 'connecting with sasl-secret-pw');
+    logger.error(
+      { err: new Error('login failed: postgres://loader:db-secret-pw@db:5432 (sasl-secret-pw)') },
+      'failed',
+    );
+    logger.child({ url: settings.databaseUrl }).warn('child');
+    const text = lines.join('\n');
+    expect(text).not.toMatch(/db-secret-pw|sasl-secret-pw/);
+    expect(JSON.parse(lines[0]!).msg).toBe('connecting with ***');
+    expect(JSON.parse(lines[1]!).err).toMatchObject({
+      type: 'Error',
+      message: expect.stringContaining('***'),
+    });
+    expect(JSON.parse(lines[2]!).url).toBe('postgres://loader:***@db:5432/analytics');
   });
 });

@@ -1,4 +1,4 @@
-import { loadConfigFile, runtimeSettings, type TablelaneConfig } from '@app/config';
+import { loadConfigFile, runtimeSettings, TablelaneError, type TablelaneConfig } from '@app/config';
 import {
   ChangeRejected,
   ingestKey,
@@ -57,7 +57,7 @@ export interface SendResult {
 }
 
 /** Some changes do not satisfy their contracts; none of the batch was sent. */
-export class TablelaneValidationError extends Error {
+export class TablelaneValidationError extends TablelaneError {
   readonly code = 'INVALID_CHANGES';
   readonly retriable = false;
   constructor(readonly errors: { index: number; issues: ChangeIssue[] }[]) {
@@ -101,19 +101,22 @@ class KafkaTablelaneClient<T extends TableRows> implements TablelaneClient<T> {
       this.config = options.config;
       this.transforms = options.transforms ?? NO_TRANSFORMS;
     } else {
-      const path = options.config ?? process.env.TABLELANE_CONFIG ?? 'tablelane.yaml';
-      this.config = loadConfigFile(path);
-      this.transforms = loadTransforms(this.config, path);
+      this.config = loadConfigFile(options.config);
+      this.transforms = loadTransforms(this.config);
     }
     const kafka = createKafka(
-      options.brokers ?? runtime.kafkaBrokers,
-      options.clientId ?? `${runtime.kafkaClientId}-sdk`,
+      {
+        ...runtime.kafka,
+        brokers: options.brokers ?? runtime.kafka.brokers,
+        clientId: options.clientId ?? runtime.kafka.clientId,
+      },
+      'sdk',
       options.logger,
     );
     this.producer = new IngestProducer(kafka, this.config.topics.ingest);
     if ((options.encoding ?? 'avro') === 'avro') {
       this.codec = AvroChangeCodec.connect(
-        options.schemaRegistryUrl ?? runtime.schemaRegistryUrl,
+        options.schemaRegistryUrl ? { url: options.schemaRegistryUrl } : runtime.schemaRegistry,
         ingestValueSubject(this.config.topics.ingest),
       );
     }

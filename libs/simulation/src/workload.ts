@@ -1,5 +1,3 @@
-import type { Pool } from 'pg';
-
 /** Deterministic pseudo-random numbers, so a failing run can be replayed from its seed. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -222,8 +220,14 @@ export function generateWorkload(
   };
 }
 
+/** What diffWarehouse reads the warehouse with: a pg Pool or Client, or any SQL session like them. */
+export interface WarehouseReader {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of any table, read column by name
+  query<R extends Record<string, any> = Record<string, any>>(sql: string): Promise<{ rows: R[] }>;
+}
+
 /** Compares the warehouse with the model; returns a list of differences (empty when equal). */
-export async function diffWarehouse(pool: Pool, workload: Workload): Promise<string[]> {
+export async function diffWarehouse(pool: WarehouseReader, workload: Workload): Promise<string[]> {
   const problems: string[] = [];
   const keyColumns: Record<string, string[]> = {
     sales: ['salesid', 'listid'],

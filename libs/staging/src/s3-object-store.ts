@@ -3,25 +3,31 @@ import type { Readable } from 'node:stream';
 import type { ObjectStore } from './object-store.port';
 
 export interface S3Settings {
+  /** Absent: AWS's regional endpoint. */
   endpoint?: string;
   region: string;
   bucket: string;
+  /** Both or neither (runtimeSettings checks it): neither means the AWS SDK's default chain. */
   accessKeyId?: string;
   secretAccessKey?: string;
   forcePathStyle: boolean;
 }
 
+/**
+ * The S3 client of the staging bucket. With keys (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY),
+ * static credentials; without, no `credentials` at all, so the SDK's default chain finds them:
+ * environment, web identity (IRSA on EKS), SSO and profiles, the container (ECS, EKS Pod
+ * Identity) and instance roles, refreshed before they expire.
+ */
 export function createS3Client(settings: S3Settings): S3Client {
+  const { accessKeyId, secretAccessKey } = settings;
   return new S3Client({
-    endpoint: settings.endpoint,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     region: settings.region,
     forcePathStyle: settings.forcePathStyle,
     // Our retry loop owns backoff across the whole flush; the SDK retries a little on its own.
     maxAttempts: 3,
-    credentials:
-      settings.accessKeyId && settings.secretAccessKey
-        ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey }
-        : undefined,
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
   });
 }
 

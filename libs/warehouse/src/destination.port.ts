@@ -53,6 +53,11 @@ export interface CheckpointRow {
 /**
  * A warehouse's I/O: connections, transactions and the staging load. The SQL itself comes
  * from the warehouse's Dialect, so the sink drives every warehouse the same way.
+ *
+ * Every error a method throws (or probeBatch resolves) is a WarehouseError the destination
+ * classified itself, from its own SQLSTATEs and vendor errors: `retriable` says whether the
+ * same call can succeed again, `dataError` whether the warehouse refused the batch's data. The
+ * sink reads those two (isTransient, isDataError), never a code or a message.
  */
 export interface Destination {
   /** Creates tablelane's own tables for the contract (checkpoint, tombstones). Never blocks on users. */
@@ -89,8 +94,8 @@ export interface Destination {
    * For isolating refused changes by bisection: loads and merges the batch exactly as
    * applyBatch would (same staging load, same statements) but without touching the
    * checkpoint, in a transaction that is always rolled back, so nothing lands either way.
-   * Resolves undefined when the warehouse accepted the data, or the warehouse's error when it
-   * refused it with a data error (isDataError); rethrows any other error (a retry may help).
+   * Resolves undefined when the warehouse accepted the data, or the classified error when it
+   * refused it (`dataError`, see isDataError); rethrows any other error (a retry may help).
    */
   probeBatch(batch: StagedBatch): Promise<unknown | undefined>;
   readCheckpoints(contract: TableContract): Promise<CheckpointRow[]>;

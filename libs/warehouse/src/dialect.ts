@@ -1,6 +1,9 @@
 import type { ColumnContract, TableContract } from '@app/config';
 import { CheckpointNotAdvancing } from './errors';
-import type { StateTableKind } from './state-tables';
+import { columnsQuery, tableExistsQuery } from './information-schema';
+import { qualify, quoteIdent } from './quote';
+import { OP_COLUMN } from './staged-row';
+import { stateTableName, type StateTableKind } from './state-tables';
 
 /** A statement with its parameters: values never travel inside SQL text. */
 export interface Query {
@@ -86,3 +89,143 @@ export function assertAdvances(table: string, cas: CheckpointAdvance): Checkpoin
 
 /** The column that dates each tombstone, for pruning after the retention. */
 export const RECORDED_AT = 'recorded_at';
+
+/** The checkpoint table's columns, in the order every dialect creates, copies and reads them. */
+export const CHECKPOINT_COLUMNS = [
+  'topic',
+  'partition',
+  'last_offset',
+  'epoch',
+  'owner',
+  'claimed_at',
+  'committed_at',
+] as const;
+export type CheckpointColumn = (typeof CHECKPOINT_COLUMNS)[number];
+
+/**
+ * The statements PostgreSQL and Redshift spell alike, built once here, and the names both
+ * build the rest from. Each dialect extends it (`... extends SqlDialect implements Dialect`)
+ * with what its warehouse spells its own way, says how it types a column and bounds lock
+ * waits, and passes how its SQL names a checkpoint column; no dialect builds another.
+ */
+export abstract class SqlDialect {
+  protected readonly stage = quoteIdent(STAGING_TABLE);
+  protected readonly op = quoteIdent(OP_COLUMN);
+
+  /** `checkpointColumn`: a checkpoint column as the dialect's SQL names it (Redshift quotes them). */
+  protected constructor(private readonly checkpointColumn: (name: CheckpointColumn) => string) {}
+
+  /** The column's type in this warehouse's DDL. */
+  protected abstract columnType(column: ColumnContract): string;
+
+  /** The statement that bounds lock waits to `ms`, already checked to be a positive whole number. */
+  protected abstract lockWaitBound(ms: number): string;
+
+  /**
+   * What follows the column list of a CREATE TABLE of the contract (Redshift: its distribution
+   * and, for `sorted` tables, sort keys); nothing by default.
+   */
+  protected tableAttributes(_c: TableContract, _sorted: boolean): string {
+    return '';
+  }
+
+  /** The contract's target table, qualified and quoted. */
+  protected target(c: TableContract): string {
+    return qualify(c.schema, c.table);
+  }
+
+  /** The contract's checkpoint table in the state schema, qualified and quoted. */
+  protected checkpoint(state: string, c: TableContract): string {
+    return qualify(state, stateTableName(c, 'checkpoint'));
+  }
+
+  /** The contract's tombstone table in the state schema, qualified and quoted. */
+  protected tombstone(state: string, c: TableContract): string {
+    return qualify(state, stateTableName(c, 'tombstone'));
+  }
+
+  /** Every table a merge of the contract touches: target, checkpoint and, when versioned, tombstones. */
+  protected touched(state: string, c: TableContract): string[] {
+    return [this.target(c), this.checkpoint(state, c), ...(c.version ? [this.tombstone(state, c)] : [])];
+  }
+
+  /** The columns a tombstone keeps: the primary key and the version. */
+  protected keysAndVersion(c: TableContract): ColumnContract[] {
+    return c.columns.filter((col) => c.primaryKey.includes(col.name) || col.name === c.version);
+  }
+
+  /** Quoted column names, comma-separated, each after `qualifier` (`s.`, `"table".`). */
+  protected names(columns: ColumnContract[], qualifier = ''): string {
+    return columns.map((col) => `${qualifier}${quoteIdent(col.name)}`).join(', ');
+  }
+
+  createSchema(schema: string): string {
+    return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`;
+  }
+
+  /**
+   * The target table: key columns NOT NULL, and the primary key declared (Redshift does not
+   * enforce it, tablelane does by merging on it; declaring it still helps Redshift's planner).
+   */
+  createTargetTable(c: TableContract): string {
+    const columns = c.columns.map(
+      (col) =>
+        `${quoteIdent(col.name)} ${this.columnType(col)}${c.primaryKey.includes(col.name) ? ' NOT NULL' : ''}`,
+    );
+    if (c.primaryKey.length > 0) columns.push(`PRIMARY KEY (${c.primaryKey.map(quoteIdent).join(', ')})`);
+    return `CREATE TABLE IF NOT EXISTS ${this.target(c)} (${columns.join(', ')})${this.tableAttributes(c, true)}`;
+  }
+
+  listColumns(c: TableContract): Query {
+    return columnsQuery(c.schema, c.table);
+  }
+
+  stateTableExists(state: string, name: string): Query {
+    return tableExistsQuery(state, name);
+  }
+
+  copyLegacyState(state: string, c: TableContract, kind: StateTableKind, legacyName: string): string {
+    const into = kind === 'checkpoint' ? this.checkpoint(state, c) : this.tombstone(state, c);
+    const columns =
+      kind === 'checkpoint'
+        ? CHECKPOINT_COLUMNS.map(this.checkpointColumn).join(', ')
+        : this.names(this.keysAndVersion(c));
+    return `INSERT INTO ${into} (${columns}) SELECT ${columns} FROM ${qualify(state, legacyName)}`;
+  }
+
+  readClaim(state: string, c: TableContract, topic: string, partition: number): Query {
+    const column = this.checkpointColumn;
+    return {
+      text:
+        `SELECT ${column('last_offset')}, ${column('epoch')} FROM ${this.checkpoint(state, c)} ` +
+        `WHERE ${column('topic')} = $1 AND ${column('partition')} = $2`,
+      values: [topic, partition],
+    };
+  }
+
+  readCheckpoints(state: string, c: TableContract): string {
+    const column = this.checkpointColumn;
+    return (
+      `SELECT ${CHECKPOINT_COLUMNS.map(column).join(', ')} FROM ${this.checkpoint(state, c)} ` +
+      `ORDER BY ${column('topic')}, ${column('partition')}`
+    );
+  }
+
+  readTouchedTables(state: string, c: TableContract): string[] {
+    return this.touched(state, c).map((t) => `SELECT count(*) FROM ${t}`);
+  }
+
+  lockTimeout(ms: number): string {
+    if (!Number.isInteger(ms) || ms <= 0)
+      throw new Error(`lock timeout must be a positive whole number of ms, not ${ms}`);
+    return this.lockWaitBound(ms);
+  }
+
+  cancelSession(pid: number): Query {
+    return { text: 'SELECT pg_cancel_backend($1) AS cancelled', values: [pid] };
+  }
+
+  terminateSession(pid: number): Query {
+    return { text: 'SELECT pg_terminate_backend($1) AS cancelled', values: [pid] };
+  }
+}

@@ -1,12 +1,32 @@
+import { TablelaneError, type ErrorCode } from '@app/config';
+
 /**
- * The base of every warehouse error: a code, whether retrying the same operation can help,
- * and the error it wraps, if any (`cause`, passed to Error).
+ * The base of every warehouse error: a TablelaneError (a code, whether retrying the same
+ * operation can help, the error it wraps as `cause`) that also says whether the warehouse
+ * refused the batch's data itself (`dataError`), as the destination that raised or classified
+ * it decided. Every error a Destination throws is one.
  */
-export abstract class WarehouseError extends Error {
-  abstract readonly code: string;
-  abstract readonly retriable: boolean;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export abstract class WarehouseError extends TablelaneError {
+  /**
+   * The warehouse refused the batch's data (a value, a constraint): retrying the same batch
+   * fails the same way, so the sink isolates the offending changes. Never true when `retriable`.
+   */
+  readonly dataError: boolean;
+  constructor(message: string, options?: { cause?: unknown; dataError?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.dataError = options?.dataError ?? false;
+  }
+}
+
+/** The kind in `warehouse.kind` has no entry in the warehouse registry. */
+export class UnknownWarehouseKind extends WarehouseError {
+  readonly code = 'WAREHOUSE_KIND_UNKNOWN';
+  readonly retriable = false;
+  constructor(kind: string, known: string[]) {
+    super(
+      `warehouse.kind ${JSON.stringify(kind)} is not a warehouse tablelane can load; use one of ${known.join(', ')}`,
+    );
+    this.name = 'UnknownWarehouseKind';
   }
 }
 
@@ -83,6 +103,15 @@ export class StagedUriUnusable extends WarehouseError {
   }
 }
 
+/** How a destination classified a failure its warehouse (or its driver) reported. */
+export interface FailureClass {
+  /** The warehouse's own code (a SQLSTATE, a socket error code, S3_<status>), or one of tablelane's. */
+  code: ErrorCode;
+  retriable: boolean;
+  /** The warehouse refused the data itself (see WarehouseError.dataError); false when omitted. */
+  dataError?: boolean;
+}
+
 /**
  * A failure the warehouse (or its driver) reported, classified by the destination that
  * received it: the code is the warehouse's own (a SQLSTATE, a socket error code, or
@@ -90,13 +119,14 @@ export class StagedUriUnusable extends WarehouseError {
  * warehouse wrote them.
  */
 export class WarehouseFailure extends WarehouseError {
-  constructor(
-    readonly code: string,
-    readonly retriable: boolean,
-    cause: unknown,
-  ) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  constructor(classified: FailureClass, cause: unknown) {
+    const dataError = !classified.retriable && (classified.dataError ?? false);
+    super(cause instanceof Error ? cause.message : String(cause), { cause, dataError });
     this.name = 'WarehouseFailure';
+    this.code = classified.code;
+    this.retriable = classified.retriable;
   }
 }
 
@@ -106,7 +136,15 @@ export function isLockTimeout(error: unknown): boolean {
   return code === '55P03' || code === '57014';
 }
 
+/**
+ * The code to report for an error (logs, metrics, dead letters): a TablelaneError's own;
+ * otherwise the code it carries (a driver's SQLSTATE, a socket's), S3_<status> for the staging
+ * store's, its name, or UNKNOWN.
+ */
+export function errorCode(error: TablelaneError): ErrorCode;
+export function errorCode(error: unknown): string;
 export function errorCode(error: unknown): string {
+  if (error instanceof TablelaneError) return error.code;
   const e = error as { code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: number } };
   if (typeof e?.code === 'string') return e.code;
   if (e?.$metadata?.httpStatusCode) return `S3_${e.$metadata.httpStatusCode}`;
@@ -123,13 +161,16 @@ const TRANSIENT_SOCKET_CODES = new Set([
   'ENOTFOUND',
 ]);
 
-/** Whether a socket failed (by its Node error code): the peer may well answer the next attempt. */
+/**
+ * For classifiers: whether a socket failed (by its Node error code), so the peer may well
+ * answer the next attempt.
+ */
 export function isSocketFailure(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return typeof code === 'string' && TRANSIENT_SOCKET_CODES.has(code);
 }
 
-/** Whether the staging store (S3, by the AWS SDK's own markers) says a retry may succeed. */
+/** For classifiers: whether the staging store (S3, by the AWS SDK's own markers) says a retry may succeed. */
 export function isRetriableStoreError(error: unknown): boolean | undefined {
   const e = error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
   const status = e?.$metadata?.httpStatusCode;
@@ -138,38 +179,22 @@ export function isRetriableStoreError(error: unknown): boolean | undefined {
 }
 
 /**
- * Whether retrying the whole operation can succeed without changing anything. A warehouse
- * error says so itself (`retriable`, decided by the destination that classified it); what
- * reaches here unclassified is the staging store's or a socket's, judged by their codes. Never
- * by a message.
+ * Whether retrying the whole operation can succeed without changing anything: what the error
+ * says itself (`retriable`, decided where it was raised or by the destination that classified
+ * it). An error nobody classified is not known to be transient. Never read from a message.
  */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof WarehouseError) return error.retriable;
-  return isSocketFailure(error) || isRetriableStoreError(error) === true;
+  return error instanceof TablelaneError && error.retriable;
 }
 
-// Redshift reports a COPY that refused a value (bad date, overflow, invalid UTF-8, value too
-// long: STL_LOAD_ERRORS codes 1200-1299) as SQLSTATE XX000 with this message, not as class 22.
-const REDSHIFT_LOAD_ERROR = /Load into table '[^']*' failed\.\s*Check 'stl_load_errors'/i;
-// Redshift's in-query data errors, also under XX000: overflow, invalid digits, JSON_PARSE.
-const REDSHIFT_DATA_MESSAGE =
-  /Numeric data overflow|Overflow \(|Invalid digit, Value|JSON parsing error|invalid JSON/i;
-
 /**
- * Whether the warehouse refused the batch's data itself: SQLSTATE class 22 (data exception:
- * bad date, overflow, value too long, invalid text) or 23 (integrity constraint: duplicate key,
- * NOT NULL), or Redshift's equivalents. Retrying the same batch fails the same way, so the
- * sink isolates the offending changes instead. Never true for what a retry can fix
- * (connection, lock, serialization, timeout), so a transient outage never dead-letters data.
+ * Whether the warehouse refused the batch's data itself, as the destination that classified
+ * the error decided (`dataError`: SQLSTATE class 22 or 23 on PostgreSQL, plus Redshift's load
+ * and in-query data errors on Redshift; see each destination's classifier). Retrying the same
+ * batch fails the same way, so the sink isolates the offending changes instead. Never true for
+ * what a retry can fix (connection, lock, serialization, timeout), so a transient outage never
+ * dead-letters data, nor for an error no destination classified.
  */
 export function isDataError(error: unknown): boolean {
-  if (error === null || error === undefined || isTransient(error)) return false;
-  const e = error as { code?: unknown; message?: unknown; cause?: unknown };
-  const code = typeof e.code === 'string' ? e.code : '';
-  if (/^2[23][0-9A-Z]{3}$/.test(code)) return true;
-  const message = typeof e.message === 'string' ? e.message : '';
-  if (REDSHIFT_LOAD_ERROR.test(message)) return true;
-  if (code === 'XX000' && REDSHIFT_DATA_MESSAGE.test(message)) return true;
-  // Wrappers (RedshiftCopyFailed) keep the warehouse's error as their cause.
-  return e.cause !== undefined && e.cause !== error && isDataError(e.cause);
+  return error instanceof WarehouseError && error.dataError;
 }

@@ -3,6 +3,7 @@ export * from './destination.port';
 export * from './dialect';
 export * from './errors';
 export * from './pg-protocol-errors';
+export * from './pg-tls';
 export * from './postgres/postgres-errors';
 export * from './postgres/postgres-catalog';
 export * from './postgres/postgres-destination';

@@ -1,3 +1,4 @@
+import { reportedCode, TablelaneError } from '@app/config';
 import {
   errorCode,
   isRetriableStoreError,
@@ -13,33 +14,63 @@ import {
  */
 export type PgErrorClassifier = (error: unknown, connectionLost: boolean) => WarehouseError;
 
-/** Which of a warehouse's SQLSTATEs (and vendor errors reported under one) a retry can fix. */
-export type RetriableSqlState = (sqlState: string, error: { message?: unknown }) => boolean;
+/**
+ * One warehouse's reading of its SQLSTATEs (and of the vendor errors it reports under one,
+ * such as Redshift's under XX000). Each destination states its own (postgres-errors.ts,
+ * redshift-errors.ts); nothing else decides from a SQLSTATE or a message.
+ */
+export interface SqlStateRules {
+  /** Whether a retry can fix it (serialization failure, deadlock, lock or statement timeout...). */
+  retriable(sqlState: string, error: { message?: unknown }): boolean;
+  /** Whether the warehouse refused the batch's data itself (a value, a constraint). */
+  dataError(sqlState: string, error: { message?: unknown }): boolean;
+}
+
+/**
+ * The SQL standard's data exception (class 22: bad date, overflow, value too long, invalid
+ * text) and integrity constraint violation (class 23: duplicate key, NOT NULL, CHECK). For a
+ * warehouse's `dataError` rule; pg_catalog races (see isConcurrentCreation) are retriable, so
+ * never data errors.
+ */
+export function isDataExceptionClass(sqlState: string): boolean {
+  return /^2[23][0-9A-Z]{3}$/.test(sqlState);
+}
 
 /**
  * The classification every PostgreSQL-protocol warehouse shares: errors already classified
  * pass through; a lost connection, a socket failure and class 08 (connection exception) are
- * retriable; a SQLSTATE is the warehouse's to judge (`retriableSqlState`); a failure reading
- * the staged file is the store's. Anything else is permanent.
+ * retriable; a SQLSTATE is the warehouse's to judge (`rules`); a failure reading the staged
+ * file is the store's. Anything else is permanent.
  */
 export function classifyPgProtocolError(
   error: unknown,
   connectionLost: boolean,
-  retriableSqlState: RetriableSqlState,
+  rules: SqlStateRules,
 ): WarehouseError {
   if (error instanceof WarehouseError) return error;
+  // Another part of tablelane raised it inside the warehouse's operation: keep its decision.
+  if (error instanceof TablelaneError)
+    return new WarehouseFailure({ code: error.code, retriable: error.retriable }, error);
   const code = (error as { code?: unknown })?.code;
   if (connectionLost)
-    return new WarehouseFailure(typeof code === 'string' ? code : 'CONNECTION_LOST', true, error);
-  if (isSocketFailure(error)) return new WarehouseFailure(errorCode(error), true, error);
+    return new WarehouseFailure(
+      { code: typeof code === 'string' ? reportedCode(code) : 'CONNECTION_LOST', retriable: true },
+      error,
+    );
+  if (isSocketFailure(error))
+    return new WarehouseFailure({ code: reportedCode(errorCode(error)), retriable: true }, error);
   if (typeof code === 'string' && SQLSTATE.test(code)) {
-    const retriable =
-      code.startsWith('08') ||
-      isConcurrentCreation(code, error as { schema?: unknown }) ||
-      retriableSqlState(code, error as { message?: unknown });
-    return new WarehouseFailure(code, retriable, error);
+    const e = error as { message?: unknown; schema?: unknown };
+    const retriable = code.startsWith('08') || isConcurrentCreation(code, e) || rules.retriable(code, e);
+    return new WarehouseFailure(
+      { code: reportedCode(code), retriable, dataError: !retriable && rules.dataError(code, e) },
+      error,
+    );
   }
-  return new WarehouseFailure(errorCode(error), isRetriableStoreError(error) === true, error);
+  return new WarehouseFailure(
+    { code: reportedCode(errorCode(error)), retriable: isRetriableStoreError(error) === true },
+    error,
+  );
 }
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;

@@ -1,5 +1,6 @@
 import { Pool, type ClientBase, type PoolClient, type PoolConfig } from 'pg';
 import type { PgErrorClassifier } from './pg-protocol-errors';
+import { tlsOfSslOption, tlsRefusal, type PgTls } from './pg-tls';
 
 /**
  * Clients whose connection failed: node-pg reports that with an 'error' or 'end' event on the
@@ -13,6 +14,9 @@ export function connectionLost(client: ClientBase): boolean {
   return lostConnections.has(client);
 }
 
+/** The TLS settings each pool connects with, to explain a refused handshake (pg-tls.ts). */
+const poolTls = new WeakMap<Pool, PgTls>();
+
 /**
  * A pool whose connections can be killed at any moment (pg_terminate_backend, a failover, a
  * network cut) without crashing the process. A killed connection makes its client emit
@@ -23,6 +27,8 @@ export function connectionLost(client: ClientBase): boolean {
  */
 export function createResilientPool(config: PoolConfig): Pool {
   const pool = new Pool(config);
+  const tls = tlsOfSslOption(config.ssl);
+  if (tls) poolTls.set(pool, tls);
   pool.on('error', () => undefined);
   pool.on('connect', (client) => {
     client.on('error', () => lostConnections.add(client));
@@ -45,9 +51,11 @@ export async function withPooledClient<T>(
   try {
     client = await pool.connect();
   } catch (error) {
-    // A refusal the server explains carries a SQLSTATE (a bad password is not worth retrying);
-    // without one the connection itself could not be made or timed out.
-    throw classify(error, !(error as { code?: unknown })?.code);
+    // A TLS failure on a setting (an untrusted certificate, a server without TLS) is not worth
+    // retrying, and says which setting to fix. A refusal the server explains carries a SQLSTATE
+    // (a bad password is not worth retrying either); without one the connection itself could
+    // not be made or timed out.
+    throw tlsRefusal(error, poolTls.get(pool)) ?? classify(error, !(error as { code?: unknown })?.code);
   }
   let broken = false;
   try {

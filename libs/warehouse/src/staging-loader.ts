@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import type { StagedBatch } from './destination.port';
+import { StagedUriUnusable } from './errors';
 
 /**
  * The one step of a merge transaction that moves the staged file into the staging table:
@@ -12,9 +13,9 @@ export interface StagingLoader {
   load(client: ClientBase, batch: StagedBatch): Promise<number>;
 }
 
-/** `s3://bucket/key` split into its parts. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
+/** `s3://bucket/key` split into its parts; StagedUriUnusable (naming `table`) for anything else. */
+export function parseS3Uri(uri: string, table: string): { bucket: string; key: string } {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw new Error(`not an s3:// URI: ${JSON.stringify(uri)}`);
+  if (!match) throw new StagedUriUnusable(table, `not an s3:// URI: ${JSON.stringify(uri)}`);
   return { bucket: match[1]!, key: match[2]! };
 }

@@ -1,6 +1,7 @@
 import { parseConfig, runtimeSettings, type TablelaneConfig } from '@app/config';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Destination } from './destination.port';
+import { UnknownWarehouseKind } from './errors';
 import { PostgresDestination } from './postgres/postgres-destination';
 import { postgresValueRules } from './postgres/postgres-value-rules';
 import { RedshiftDestination } from './redshift/redshift-destination';
@@ -46,6 +47,31 @@ describe('buildWarehouse', () => {
     expect(JSON.stringify(warehouse.settings)).not.toContain('secret');
   });
 
+  it("connects to PostgreSQL with DATABASE_URL's sslmode, or PGSSLMODE, and shows the TLS settings", () => {
+    const url = 'postgres://u:secret@127.0.0.1:1/db';
+    const required = buildWarehouse(
+      configOf('postgres'),
+      runtimeSettings({ DATABASE_URL: `${url}?sslmode=require` }),
+      { PGSSLMODE: 'verify-full' },
+      options,
+    );
+    built.push(required.destination);
+    expect(required.settings).toEqual({
+      tls: { sslmode: 'require', from: 'DATABASE_URL', verifies: 'nothing' },
+    });
+    const plain = buildWarehouse(configOf('postgres'), runtimeSettings({ DATABASE_URL: url }), {}, options);
+    built.push(plain.destination);
+    expect(plain.settings).toEqual({ tls: { sslmode: 'disable', from: 'the default' } });
+    expect(() =>
+      buildWarehouse(
+        configOf('postgres'),
+        runtimeSettings({ DATABASE_URL: url }),
+        { PGSSLMODE: 'prefer' },
+        options,
+      ),
+    ).toThrow(/sslmode=prefer \(PGSSLMODE\) is refused: it falls back to an unencrypted connection/);
+  });
+
   it('stages plain CSV under the staging key itself', () => {
     const layout = PLAIN_CSV_STAGING.layout('s/t/c/0/1-2.csv', rows, uriOf);
     expect(layout).toMatchObject({ dataKey: 's/t/c/0/1-2.csv', loadUri: 's3://b/s/t/c/0/1-2.csv' });
@@ -57,5 +83,8 @@ describe('buildWarehouse', () => {
       'warehouse.kind "snowflake" is not a warehouse tablelane can load; use one of postgres, redshift',
     );
     expect(() => buildWarehouse(configOf('toString'), runtimeSettings({}), {}, options)).toThrow(/toString/);
+    expect(() => buildWarehouse(configOf('snowflake'), runtimeSettings({}), {}, options)).toThrow(
+      UnknownWarehouseKind,
+    );
   });
 });

@@ -1,13 +1,21 @@
-import type { RuntimeSettings, TablelaneConfig, WarehouseKind } from '@app/config';
+import {
+  pgTlsVariables,
+  postgresSettings,
+  type RuntimeSettings,
+  type TablelaneConfig,
+  type WarehouseKind,
+} from '@app/config';
 import type { WarehouseValueRules } from '@app/contracts';
 import { AuroraS3ImportLoader } from './aurora/aurora-s3-import';
 import type { Destination } from './destination.port';
+import { UnknownWarehouseKind } from './errors';
 import { PostgresDestination } from './postgres/postgres-destination';
 import { RedshiftDestination } from './redshift/redshift-destination';
 import { RedshiftDialect } from './redshift/redshift-dialect';
 import { RedshiftS3CopyLoader } from './redshift/redshift-s3-loader';
 import { describeRedshiftSettings, redshiftSettings } from './redshift/redshift-settings';
 import { redshiftStagingFormat } from './redshift/redshift-staging';
+import { describePgTls, pgTlsConnection, sourcedVariables } from './pg-tls';
 import { PLAIN_CSV_STAGING, type StagingFormat } from './staging-format';
 import { valueRulesFor } from './value-rules';
 
@@ -39,19 +47,41 @@ interface WarehouseEntry {
   ): BuiltWarehouse;
 }
 
+/** The libpq variables standing in for DATABASE_URL's TLS parameters. */
+const PG_TLS_VARIABLES = {
+  sslmode: 'PGSSLMODE',
+  sslrootcert: 'PGSSLROOTCERT',
+  sslcert: 'PGSSLCERT',
+  sslkey: 'PGSSLKEY',
+} as const;
+
 const WAREHOUSES: Record<WarehouseKind, WarehouseEntry> = {
   postgres: {
     build(config, runtime, env, options) {
       const { stateSchema, createTables, lockTimeoutMs, ddlLockTimeoutMs, tombstoneRetentionMs } =
         config.warehouse;
+      // TLS with libpq's semantics: sslmode... of DATABASE_URL, else PGSSLMODE...; off by default.
+      const connection = pgTlsConnection({
+        server: 'PostgreSQL',
+        url: runtime.databaseUrl,
+        urlFrom: 'DATABASE_URL',
+        ...sourcedVariables(pgTlsVariables(env), PG_TLS_VARIABLES),
+        defaultMode: { value: 'disable', from: 'the default' },
+        rootCertVariable: 'PGSSLROOTCERT',
+      });
       return {
         stagingFormat: PLAIN_CSV_STAGING,
         valueRules: valueRulesFor('postgres'),
+        settings: { tls: describePgTls(connection.tls) },
         destination: new PostgresDestination({
           pool: {
-            connectionString: runtime.databaseUrl,
+            ...connection.pool,
             max: options.maxConnections,
             application_name: options.applicationName,
+            // PGPASSWORD_FILE: pg reads only PGPASSWORD itself. With DATABASE_URL, its own
+            // password (DATABASE_URL_FILE for a mounted secret) is the one pg uses.
+            ...(runtime.databaseUrl === undefined &&
+              runtime.databasePassword !== undefined && { password: runtime.databasePassword }),
           },
           stateSchema,
           createTables,
@@ -62,7 +92,7 @@ const WAREHOUSES: Record<WarehouseKind, WarehouseEntry> = {
             config.warehouse.postgresLoad === 'aurora-s3'
               ? new AuroraS3ImportLoader({ region: runtime.s3.region })
               : undefined,
-          isolation: env.TABLELANE_PG_ISOLATION === 'serializable' ? 'serializable' : 'read committed',
+          isolation: postgresSettings(env).isolation,
           afterCopy: options.afterCopy,
         }),
       };
@@ -98,10 +128,7 @@ const WAREHOUSES: Record<WarehouseKind, WarehouseEntry> = {
 /** The registry entry of `kind`, refusing a kind no entry exists for. */
 function entryOf(kind: string): WarehouseEntry {
   const entry = Object.hasOwn(WAREHOUSES, kind) ? WAREHOUSES[kind as WarehouseKind] : undefined;
-  if (!entry)
-    throw new Error(
-      `warehouse.kind ${JSON.stringify(kind)} is not a warehouse tablelane can load; use one of ${Object.keys(WAREHOUSES).join(', ')}`,
-    );
+  if (!entry) throw new UnknownWarehouseKind(kind, Object.keys(WAREHOUSES));
   return entry;
 }
 

@@ -32,14 +32,19 @@ export interface CliPipeline {
   /** Writes a contracts file for these topics; returns its path. */
   writeConfig(tables: object[]): string;
   /** Runs the built CLI with the stack's environment and the contracts file. */
-  cli(configPath: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  cli(
+    configPath: string,
+    args: string[],
+    extraEnv?: Record<string, string>,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Runs the CLI with --json; throws with its stderr unless it exits 0. */
   cliJson<T = unknown>(configPath: string, args: string[]): Promise<T>;
   startRouter(configPath: string): AppProcess;
   startSink(configPath: string): SinkProcess;
 }
 
-export function cliPipeline(prefix: string): CliPipeline {
+/** `env` is added to the stack's settings of every process: the CLI, routers and sinks. */
+export function cliPipeline(prefix: string, env: Record<string, string> = {}): CliPipeline {
   const base = unique(prefix);
   const topics = { ingest: `${base}.ingest`, changes: `${base}.changes`, dlq: `${base}.dlq` };
   const schema = uniqueName(prefix.replace(/\W/g, '_'));
@@ -70,10 +75,18 @@ export function cliPipeline(prefix: string): CliPipeline {
       writeFileSync(path, stringify({ topics, warehouse: { stateSchema }, tables }));
       return path;
     },
-    async cli(configPath, args) {
+    async cli(configPath, args, extraEnv = {}) {
       try {
         const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-          env: { ...process.env, ...stackEnv, TABLELANE_CONFIG: configPath },
+          // The CLI asks about this pipeline's sinks (lag), as the sinks it starts are named.
+          env: {
+            ...process.env,
+            ...stackEnv,
+            TABLELANE_SINK_GROUP: `${base}.sink`,
+            ...env,
+            ...extraEnv,
+            TABLELANE_CONFIG: configPath,
+          },
           timeout: 120_000,
         });
         return { code: 0, stdout, stderr };
@@ -92,12 +105,13 @@ export function cliPipeline(prefix: string): CliPipeline {
       return JSON.parse(result.stdout);
     },
     startRouter(configPath) {
-      return startApp('router', routerEnv(configPath, routerTopics));
+      return startApp('router', { ...routerEnv(configPath, routerTopics), ...env });
     },
     startSink(configPath) {
       return startSink(configPath, {
         TABLELANE_SINK_GROUP: `${base}.sink`,
         TABLELANE_SINK_SESSION_TIMEOUT_MS: '6000',
+        ...env,
       });
     },
   };

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ENVIRONMENT } from '@app/config';
+import { ENVIRONMENT_NAMES } from '@app/config';
 import { parseAllDocuments } from 'yaml';
 
 /** The repository root: the deploy suites read files only, they start no service. */
@@ -51,8 +51,9 @@ export function findCommand(name: string): string | undefined {
 
 /** Names the code reads from the environment (`env.NAME` or `process.env.NAME`), outside specs. */
 export function environmentNamesReadByCode(): Set<string> {
-  // Settings read through libs/config's schema are declared there, not spelled `env.X`.
-  const names = new Set<string>(ENVIRONMENT.map((variable) => variable.name));
+  // Settings read through libs/config's schema are declared there, not spelled `env.X`; a
+  // secret is read as its <NAME>_FILE too.
+  const names = new Set<string>(ENVIRONMENT_NAMES);
   for (const dir of ['apps', 'libs']) {
     for (const file of readdirSync(resolve(ROOT, dir), { recursive: true, encoding: 'utf8' })) {
       if (!file.endsWith('.ts') || file.endsWith('.spec.ts')) continue;

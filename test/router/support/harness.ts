@@ -4,12 +4,12 @@ import '@app/kafka';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { onTestFinished } from 'vitest';
 import { stringify } from 'yaml';
+import { freePort } from '../../support/ports';
 
 export const ROOT = resolve(__dirname, '../../..');
 
@@ -239,17 +239,6 @@ export function routerEnv(configPath: string, topics: TestTopics): Record<string
     PORT: '0',
     HOST: '127.0.0.1',
   };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** Starts the built gateway on a free port and waits until it is ready. */

@@ -1,5 +1,6 @@
+import { apiKeySettings, type ApiKeySettings } from '@app/config';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { TablelaneError } from '@app/config';
 
 /** One API key: only its SHA-256 is configured, never the key itself. */
 export interface ApiKeyEntry {
@@ -9,9 +10,12 @@ export interface ApiKeyEntry {
   tables: string[];
 }
 
-export class ApiKeyConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+/** The configured API keys cannot be used (bad JSON, a bad hash or scope): the gateway refuses to start. */
+export class ApiKeyConfigError extends TablelaneError {
+  readonly code = 'API_KEYS_INVALID';
+  readonly retriable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'ApiKeyConfigError';
   }
 }
@@ -21,23 +25,13 @@ const SCOPE = /^(\*|[a-z_][a-z0-9_]*\.(\*|[a-z_][a-z0-9_]*))$/;
 
 /**
  * Reads the API keys from TABLELANE_API_KEYS (JSON) or the file named by
- * TABLELANE_API_KEYS_FILE: `[{"name": "orders-lambda", "sha256": "<hex>", "tables": ["public.orders"]}]`.
+ * TABLELANE_API_KEYS_FILE, a mounted Secret (libs/config's apiKeySettings reads either, and
+ * refuses both): `[{"name": "orders-lambda", "sha256": "<hex>", "tables": ["public.orders"]}]`.
  * Hash a key with `printf %s "$KEY" | sha256sum`. Without keys the gateway refuses to start:
  * an ingest endpoint open to anyone is never the intent.
  */
-export function loadApiKeys(env: NodeJS.ProcessEnv = process.env): ApiKeyEntry[] {
-  let text = env.TABLELANE_API_KEYS;
-  let source = 'TABLELANE_API_KEYS';
-  if (!text && env.TABLELANE_API_KEYS_FILE) {
-    source = env.TABLELANE_API_KEYS_FILE;
-    try {
-      text = readFileSync(env.TABLELANE_API_KEYS_FILE, 'utf8');
-    } catch (error) {
-      throw new ApiKeyConfigError(
-        `cannot read TABLELANE_API_KEYS_FILE ${source}: ${(error as Error).message}`,
-      );
-    }
-  }
+export function loadApiKeys(settings: ApiKeySettings = apiKeySettings()): ApiKeyEntry[] {
+  const { json: text, source } = settings;
   if (!text) {
     throw new ApiKeyConfigError(
       'no API keys configured: set TABLELANE_API_KEYS (JSON) or TABLELANE_API_KEYS_FILE to [{"name", "sha256", "tables"}]',

@@ -2,8 +2,9 @@ import { All, Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerWrongMethod } from '../http/method-not-allowed';
 import { sendJson } from '../http-reply';
-import { INGEST_PUBLISHER, type IngestPublisher } from '../ingest/ingest-publisher';
-import { GATEWAY_METRICS, type GatewayMetrics } from '../metrics/gateway-metrics';
+import type { IngestPublisher } from '../ingest/ingest-publisher';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import { GATEWAY_METRICS, INGEST_PUBLISHER } from '../producer.tokens';
 import { OPENAPI_DOCUMENT } from './openapi';
 
 const READ_ONLY_PATHS = ['healthz', 'readyz', 'metrics', 'openapi.json'];

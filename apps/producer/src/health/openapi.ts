@@ -1,23 +1,18 @@
+import { CHANGE_ERROR_CODES } from '@app/contracts';
+
+// The gateway takes JSON, so the Avro framing codes of the change codes never reach its callers.
+const AVRO_ONLY = new Set<string>([
+  'AVRO_DECODE_FAILED',
+  'UNKNOWN_SCHEMA',
+  'INCOMPATIBLE_SCHEMA',
+  'BAD_MAGIC_BYTE',
+]);
+
 const issue = {
   type: 'object',
   required: ['code', 'message'],
   properties: {
-    code: {
-      type: 'string',
-      enum: [
-        'MALFORMED_JSON',
-        'INVALID_UTF8',
-        'TOO_DEEP',
-        'TOO_LARGE',
-        'NOT_AN_OBJECT',
-        'UNKNOWN_TABLE',
-        'INVALID_OP',
-        'MISSING_KEY',
-        'UNKNOWN_COLUMN',
-        'INVALID_VALUE',
-        'INVALID_VERSION',
-      ],
-    },
+    code: { type: 'string', enum: CHANGE_ERROR_CODES.filter((code) => !AVRO_ONLY.has(code)) },
     field: { type: 'string', example: 'row.qty' },
     message: { type: 'string' },
   },

@@ -1,13 +1,12 @@
 import { All, Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, presentedKey, type ApiKeyEntry } from '../auth/api-keys';
-import { API_KEYS } from '../auth/api-keys.token';
 import { negotiateBodyFormat } from '../http/body-format';
 import { answerWrongMethod } from '../http/method-not-allowed';
 import { header, sendError, sendJson } from '../http-reply';
-import { GATEWAY_METRICS, type GatewayMetrics } from '../metrics/gateway-metrics';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ProducerSettings } from '../producer-settings';
-import { PRODUCER_SETTINGS } from '../producer.tokens';
+import { API_KEYS, GATEWAY_METRICS, PRODUCER_SETTINGS } from '../producer.tokens';
 import { IngestService } from './ingest.service';
 import { PayloadTooLarge, readBody, RequestAborted } from './read-body';
 

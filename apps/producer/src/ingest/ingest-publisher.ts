@@ -8,8 +8,6 @@ export interface IngestPublisher {
   isReady(): boolean;
 }
 
-export const INGEST_PUBLISHER = Symbol('INGEST_PUBLISHER');
-
 /** The gateway's publisher: the ingest producer every client of the ingest topic shares. */
 export class KafkaIngestPublisher extends IngestProducer implements IngestPublisher {
   constructor(kafka: KafkaClient, topic: string) {

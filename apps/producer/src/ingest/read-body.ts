@@ -1,6 +1,10 @@
 import type { Readable } from 'node:stream';
+import { TablelaneError } from '@app/config';
 
-export class PayloadTooLarge extends Error {
+/** The body is over the gateway's limit: sending it again is refused again (split it). */
+export class PayloadTooLarge extends TablelaneError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  readonly retriable = false;
   constructor(readonly limit: number) {
     super(
       `the body is larger than ${limit} bytes; split the batch (TABLELANE_MAX_BODY_BYTES sets the limit)`,
@@ -10,7 +14,9 @@ export class PayloadTooLarge extends Error {
 }
 
 /** The client went away (or sent broken framing) before the body was complete: nobody to answer. */
-export class RequestAborted extends Error {
+export class RequestAborted extends TablelaneError {
+  readonly code = 'REQUEST_ABORTED';
+  readonly retriable = false;
   constructor() {
     super('the request ended before its body was complete');
     this.name = 'RequestAborted';

@@ -1,7 +1,5 @@
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 
-export const GATEWAY_METRICS = Symbol('GATEWAY_METRICS');
-
 /** Status classes with a series from the start, so a rate of 5xx is 0 rather than absent. */
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
 

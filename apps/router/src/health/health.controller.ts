@@ -1,18 +1,7 @@
 import { Controller, Get, Header, HttpCode, HttpException } from '@nestjs/common';
 import { runtimeSettings } from '@app/config';
+import { HttpSchemaRegistry } from '@app/kafka';
 import { RouterService } from '../router.service';
-
-/** The router decodes Avro through the registry: without it, it cannot route Avro changes. */
-async function registryAnswers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url.replace(/\/+$/, '')}/subjects`, {
-      signal: AbortSignal.timeout(2000),
-    });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
 
 @Controller()
 export class HealthController {
@@ -25,11 +14,14 @@ export class HealthController {
     return 'ok';
   }
 
-  /** Readiness: the lanes matched the baseline, the router is in its group, and the registry answers. */
+  /**
+   * Readiness: the lanes matched the baseline, the router is in its group, and the registry
+   * answers (the router decodes Avro through it: without it, it cannot route Avro changes).
+   */
   @Get('readyz')
   async ready(): Promise<string> {
     if (!this.router.isConsuming) throw new HttpException('not consuming', 503);
-    if (!(await registryAnswers(runtimeSettings().schemaRegistryUrl))) {
+    if (!(await new HttpSchemaRegistry(runtimeSettings().schemaRegistry, 2000).answers())) {
       throw new HttpException('schema registry not answering', 503);
     }
     return 'ready';

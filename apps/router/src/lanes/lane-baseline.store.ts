@@ -1,4 +1,4 @@
-import { readLaneBaseline, type KafkaAdmin, type KafkaClient } from '@app/kafka';
+import { readLaneBaseline, writeLaneBaseline, type KafkaAdmin, type KafkaClient } from '@app/kafka';
 import type { LaneBaseline } from './lane-baseline';
 
 /**
@@ -20,21 +20,7 @@ export class LaneBaselineStore {
 
   async write(baseline: LaneBaseline): Promise<void> {
     await this.ensureTopic();
-    const producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    await producer.connect();
-    try {
-      await producer.send({
-        topic: this.topic,
-        acks: -1,
-        messages: [{ key: baseline.changesTopic, value: JSON.stringify(baseline), partition: 0 }],
-      });
-    } finally {
-      await producer.disconnect();
-    }
+    await writeLaneBaseline(this.kafka, this.topic, baseline);
   }
 
   private async ensureTopic(): Promise<void> {

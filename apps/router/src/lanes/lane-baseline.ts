@@ -1,4 +1,4 @@
-import type { TableContract } from '@app/config';
+import { TablelaneError, type TableContract } from '@app/config';
 import { laneInBaseline, laneOf, type LaneBaseline } from '@app/kafka';
 
 // The baseline's shape lives in libs/kafka, where the CLI reads it too; the router's modules
@@ -22,7 +22,7 @@ export const LANES_CHANGED = 'LANES_CHANGED';
  * changes not yet loaded: two writers for one table, out of order. Retrying cannot help; an
  * operator must drain and re-baseline.
  */
-export class LanesChangedError extends Error {
+export class LanesChangedError extends TablelaneError {
   readonly code = LANES_CHANGED;
   readonly retriable = false;
   constructor(

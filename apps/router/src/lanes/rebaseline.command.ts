@@ -1,6 +1,5 @@
 import { loadConfigFile, runtimeSettings } from '@app/config';
-import { createKafka, scanTopic } from '@app/kafka';
-import type { Admin, Kafka } from 'kafkajs';
+import { createKafka, scanTopic, type KafkaAdmin, type KafkaClient } from '@app/kafka';
 import type { RouterSettings } from '../router-settings';
 import { rebaseline } from './lane-baseline';
 import { LaneBaselineStore, partitionCount } from './lane-baseline.store';
@@ -36,7 +35,7 @@ export function parseRebaselineArgs(argv: string[]): RebaselineArgs {
 export async function runRebaseline(args: RebaselineArgs, settings: RouterSettings): Promise<string[]> {
   const config = loadConfigFile();
   const runtime = runtimeSettings();
-  const kafka = createKafka(runtime.kafkaBrokers, `${runtime.kafkaClientId}-rebaseline`);
+  const kafka = createKafka(runtime.kafka, 'rebaseline');
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -83,7 +82,12 @@ export async function runRebaseline(args: RebaselineArgs, settings: RouterSettin
  * may trail the end by transaction markers only (they are never delivered), so the records
  * past it are read to tell markers from changes.
  */
-async function undrained(kafka: Kafka, admin: Admin, topic: string, groupId: string): Promise<string[]> {
+async function undrained(
+  kafka: KafkaClient,
+  admin: KafkaAdmin,
+  topic: string,
+  groupId: string,
+): Promise<string[]> {
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const from = new Map<number, bigint>();
   for (const p of await admin.fetchTopicOffsets(topic)) {

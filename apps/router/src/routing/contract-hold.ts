@@ -1,3 +1,4 @@
+import { TablelaneError } from '@app/config';
 import { ContractGapPolicy } from '@app/contracts';
 import type { PipelineRecord } from '@app/kafka';
 import type { RouteResult } from './route-record';
@@ -9,7 +10,7 @@ const CONTRACT_GAPS = new Set(['UNKNOWN_TABLE', 'UNKNOWN_COLUMN']);
  * bound has not passed: retrying helps (a contract rollout is on its way), so the pipeline
  * retries the batch with backoff instead of dead-lettering the record.
  */
-export class ContractGapHeld extends Error {
+export class ContractGapHeld extends TablelaneError {
   readonly code = 'CONTRACT_GAP_HELD';
   readonly retriable = true;
   constructor(record: PipelineRecord, reason: string, heldMs: number) {

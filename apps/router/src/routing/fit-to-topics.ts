@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { TablelaneError } from '@app/config';
 import { DLQ_HEADERS, PAYLOAD_HEADERS } from '@app/contracts';
 import { recordSizeUpperBound, type PipelineOutput, type PipelineRecord } from '@app/kafka';
 import type { ObjectStore } from '@app/staging';
@@ -8,7 +9,7 @@ import type { DeadLetterReason } from './route-record';
 export { PAYLOAD_HEADERS };
 
 /** Storing a payload failed; the store may answer again, so the batch is retried. */
-export class PayloadStoreUnavailable extends Error {
+export class PayloadStoreUnavailable extends TablelaneError {
   readonly code = 'PAYLOAD_STORE_UNAVAILABLE';
   readonly retriable = true;
   constructor(key: string, cause: unknown) {

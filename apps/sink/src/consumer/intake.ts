@@ -1,21 +1,21 @@
-import { findTable, type TableContract, type TablelaneConfig } from '@app/config';
+import { findTable, TablelaneError, type TableContract, type TablelaneConfig } from '@app/config';
 import {
   ChangeRejected,
   ContractGapPolicy,
   isContractGap,
   parseChangeJson,
   type CanonicalChange,
+  type DeadLetterReason,
   type WarehouseValueRules,
 } from '@app/contracts';
 import type { Logger } from '@app/observability';
 import type { Destination } from '@app/warehouse';
-import type { KafkaMessage } from 'kafkajs';
+import type { ConsumedRecord, DeadLetterSource } from '@app/kafka';
 import { hitFaultPoint } from '../flush/fault-points';
 import { withRetry } from '../flush/retry';
 import type { Lane } from '../lane/lane';
 import { TableLane } from '../lane/table-lane';
 import type { SinkMetrics } from '../metrics/sink-metrics';
-import type { DeadLetterReason, DeadLetterSource } from './dead-letters';
 
 export interface IntakeDeps {
   /** The table contracts in force now (they change when the contract file is reloaded). */
@@ -43,7 +43,10 @@ export interface IntakeDeps {
  * The change names a table or column the contracts do not know yet: the lane waits (the change
  * is fetched again) for a reload, up to the hold bound, instead of dead-lettering it.
  */
-export class ChangeHeld extends Error {
+export class ChangeHeld extends TablelaneError {
+  readonly code = 'CHANGE_HELD';
+  /** The change is fetched again once the contracts may know it. */
+  readonly retriable = true;
   constructor(
     partition: number,
     readonly reason: string,
@@ -54,7 +57,9 @@ export class ChangeHeld extends Error {
 }
 
 /** This process is no longer the group's owner of the lane: stop taking its messages. */
-export class NotLaneOwner extends Error {
+export class NotLaneOwner extends TablelaneError {
+  readonly code = 'NOT_LANE_OWNER';
+  readonly retriable = false;
   constructor(partition: number) {
     super(`this process no longer owns lane ${partition} in the consumer group`);
     this.name = 'NotLaneOwner';
@@ -72,7 +77,7 @@ export class Intake {
     this.gaps = new ContractGapPolicy(d.contractHoldMs);
   }
 
-  async take(lane: Lane, message: KafkaMessage): Promise<void> {
+  async take(lane: Lane, message: ConsumedRecord): Promise<void> {
     const offset = Number(message.offset);
     const text = message.value?.toString('utf8') ?? '';
     try {

@@ -1,30 +1,13 @@
+import { GroupMembershipLost, type BatchConsumer } from '@app/kafka';
 import type { Logger } from '@app/observability';
 import { errorCode } from '@app/warehouse';
-import type { Consumer } from 'kafkajs';
 import { hitFaultPoint } from '../flush/fault-points';
 import type { Lane } from '../lane/lane';
-
-// The coordinator's answers that mean this member's generation is over (Kafka protocol errors).
-const NOT_A_MEMBER = new Set([
-  'ILLEGAL_GENERATION',
-  'UNKNOWN_MEMBER_ID',
-  'REBALANCE_IN_PROGRESS',
-  'FENCED_INSTANCE_ID',
-]);
-
-/** kafkajs wraps the coordinator's answer (retry exhaustion keeps it as the cause). */
-function isGenerationOver(error: unknown): boolean {
-  for (let e = error as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    if (typeof e.type === 'string' && NOT_A_MEMBER.has(e.type)) return true;
-    e = e.cause as typeof e;
-  }
-  return false;
-}
 
 /** The Kafka side of a lane: committing its offset, and asking the group whether it is still ours. */
 export class LaneOffsets {
   constructor(
-    private readonly consumer: Consumer,
+    private readonly consumer: BatchConsumer,
     private readonly logger: Logger,
     private readonly isCurrent: (lane: Lane) => boolean,
   ) {}
@@ -66,15 +49,13 @@ export class LaneOffsets {
       );
       return true;
     } catch (error) {
-      if (isGenerationOver(error)) return false;
+      if (error instanceof GroupMembershipLost) return false;
       throw error;
     }
   }
 
   private async commitOffset(lane: Lane, offset: number): Promise<void> {
-    await this.consumer.commitOffsets([
-      { topic: lane.topic, partition: lane.partition, offset: String(offset) },
-    ]);
+    await this.consumer.commit(lane.topic, lane.partition, String(offset));
     lane.committed(offset);
   }
 }

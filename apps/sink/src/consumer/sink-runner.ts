@@ -5,17 +5,16 @@ import {
   type TableContract,
   type TablelaneConfig,
 } from '@app/config';
-import { DEFAULT_MAX_MESSAGE_BYTES, readMaxMessageBytes } from '@app/kafka';
+import {
+  DeadLetterWriter,
+  type BatchConsumer,
+  type DeadLetterEntry,
+  type FetchedBatch,
+  type KafkaAdmin,
+  type KafkaClient,
+} from '@app/kafka';
 import type { Logger } from '@app/observability';
 import { errorCode, valueRulesFor, type Destination } from '@app/warehouse';
-import {
-  Partitioners,
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type Producer,
-} from 'kafkajs';
 import type { BatchStager } from '../flush/batch-stager';
 import { FlushSlots } from '../flush/flush-slots';
 import { withRetry } from '../flush/retry';
@@ -24,7 +23,6 @@ import { Lane } from '../lane/lane';
 import type { TableLane } from '../lane/table-lane';
 import { LockWatch } from '../locks/lock-watch';
 import type { SinkMetrics } from '../metrics/sink-metrics';
-import { sendDeadLetters } from './dead-letters';
 import { ChangeHeld, Intake } from './intake';
 import { LaneOffsets } from './lane-offsets';
 import { refreshLag } from './lag-probe';
@@ -33,10 +31,7 @@ import { TargetTables } from './target-tables';
 
 export type { LaneStatus, SinkStatus, TableStatus } from './sink-status';
 
-const LAG_PROBE_MS = Number(process.env.TABLELANE_LAG_PROBE_MS ?? 2000);
 const TICK_MS = 100;
-// A rewritten contract file is picked up within this long even when no change asks for it.
-const CONTRACT_RELOAD_MS = Number(process.env.TABLELANE_CONTRACT_RELOAD_MS ?? 5000);
 // Changes naming unknown columns ask for a reload; a burst of them reads the file once.
 const CONTRACT_RELOAD_MIN_GAP_MS = 1000;
 // A lane holding a change for a contract reload fetches it again this often.
@@ -49,7 +44,7 @@ export interface SinkRunnerOptions {
   contracts: ContractSource;
   /** How long a lane waits for a reload when a change names an unknown table or column. */
   contractHoldMs: number;
-  kafka: Kafka;
+  kafka: KafkaClient;
   destination: Destination;
   stager: BatchStager;
   metrics: SinkMetrics;
@@ -61,6 +56,10 @@ export interface SinkRunnerOptions {
   concurrency: number;
   /** How long the group waits for a silent member (a killed process) before moving its lanes. */
   sessionTimeoutMs: number;
+  /** How often lag per lane and table is read from the cluster. */
+  lagProbeMs: number;
+  /** A rewritten contract file is picked up within this long even when no change asks for it. */
+  contractReloadMs: number;
 }
 
 /**
@@ -74,9 +73,9 @@ export interface SinkRunnerOptions {
  * pauses, so a table that cannot load holds back its own lane's intake and nothing else.
  */
 export class SinkRunner {
-  private readonly consumer: Consumer;
-  private readonly dlq: Producer;
-  private readonly admin: Admin;
+  private readonly consumer: BatchConsumer;
+  private dlq?: DeadLetterWriter;
+  private readonly admin: KafkaAdmin;
   private readonly locks: LockWatch;
   private readonly intake: Intake;
   private readonly flusher: TableFlusher;
@@ -87,26 +86,18 @@ export class SinkRunner {
   private assigned = 1;
   private generation = 0;
   private contractsCheckedAt = 0;
-  private dlqMaxBytes = DEFAULT_MAX_MESSAGE_BYTES;
   private running = false;
   private readonly inFlight = new Set<Promise<unknown>>();
   private timer?: NodeJS.Timeout;
   private lagTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: SinkRunnerOptions) {
-    this.consumer = o.kafka.consumer({
+    // Only changes the router committed (read_committed): a router crash never leaks half a transaction.
+    this.consumer = o.kafka.batchConsumer({
       groupId: o.groupId,
-      // Only changes the router committed: a router crash never leaks half a transaction.
-      readUncommitted: false,
-      sessionTimeout: o.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(o.sessionTimeoutMs / 10)),
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      concurrency: o.concurrency,
       maxBytesPerPartition: 4 * 1024 * 1024,
-    });
-    this.dlq = o.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
     });
     this.admin = o.kafka.admin();
     this.locks = new LockWatch(o.destination, o.metrics, o.logger, o.config.warehouse.lockTimeoutMs);
@@ -167,48 +158,27 @@ export class SinkRunner {
     const { config, logger } = this.o;
     this.running = true;
     await this.prepareTables(this.o.contracts.current().tables);
-    await this.dlq.connect();
     await this.admin.connect();
-    // Read once: dead letters are split to fit the topic's limit, not the broker's default.
-    this.dlqMaxBytes = (await readMaxMessageBytes(this.admin, [config.topics.dlq])).get(config.topics.dlq)!;
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [config.topics.changes], fromBeginning: true });
-    const { REBALANCING, GROUP_JOIN, END_BATCH_PROCESS, CRASH } = this.consumer.events;
-    // kafkajs gives up on some errors for good: say so, so liveness fails and the pod restarts.
-    this.consumer.on(CRASH, ({ payload }) => {
-      if (payload.restart) return;
-      this.running = false;
-      logger.fatal({ err: payload.error }, 'the Kafka consumer stopped for good; this sink consumes nothing');
-    });
-    // Any rebalance may move lanes: drop every lane at once. The new owner (maybe us again)
-    // re-reads from the committed offsets and skips what the checkpoints show applied.
-    this.consumer.on(REBALANCING, () => this.newGeneration('rebalancing'));
-    this.consumer.on(GROUP_JOIN, (event) => {
-      this.newGeneration('joined');
-      const partitions = event.payload.memberAssignment[config.topics.changes] ?? [];
-      this.assigned = Math.max(1, partitions.length);
-      logger.info(
-        { assignment: event.payload.memberAssignment, generation: this.generation },
-        'joined the sink group',
-      );
-    });
-    // kafkajs never calls eachBatch for a fetch holding only control records or aborted
-    // changes; it resolves the offset itself. Take those offsets in, to commit them.
-    this.consumer.on(END_BATCH_PROCESS, ({ payload }) => {
-      const lane = this.lanes.get(payload.partition);
-      if (
-        payload.batchSize === 0 &&
-        lane &&
-        lane.generation === this.generation &&
-        payload.lastOffset !== null
-      )
-        lane.advance(Number(payload.lastOffset));
-    });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.o.concurrency,
-      eachBatch: (payload) => this.track(this.onBatch(payload)),
+    this.dlq = await DeadLetterWriter.connect(this.o.kafka, this.admin, config.topics.dlq);
+    await this.consumer.start(config.topics.changes, (batch) => this.track(this.onBatch(batch)), {
+      // The client gave up for good: say so, so liveness fails and the pod restarts.
+      failed: (error) => {
+        this.running = false;
+        logger.fatal({ err: error }, 'the Kafka consumer stopped for good; this sink consumes nothing');
+      },
+      // Any rebalance may move lanes: drop every lane at once. The new owner (maybe us again)
+      // re-reads from the committed offsets and skips what the checkpoints show applied.
+      rebalancing: () => this.newGeneration('rebalancing'),
+      joined: (assignment) => {
+        this.newGeneration('joined');
+        this.assigned = Math.max(1, (assignment[config.topics.changes] ?? []).length);
+        logger.info({ assignment, generation: this.generation }, 'joined the sink group');
+      },
+      // A fetch of only transaction markers or aborted changes: take its offsets in, to commit them.
+      skipped: (partition, lastOffset) => {
+        const lane = this.lanes.get(partition);
+        if (lane && lane.generation === this.generation) lane.advance(Number(lastOffset));
+      },
     });
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.lagTimer = setInterval(
@@ -221,7 +191,7 @@ export class SinkRunner {
           this.o.metrics,
           logger,
         ),
-      LAG_PROBE_MS,
+      this.o.lagProbeMs,
     );
   }
 
@@ -280,7 +250,7 @@ export class SinkRunner {
     if (!this.running) return;
     clearInterval(this.timer);
     clearInterval(this.lagTimer);
-    this.consumer.pause([{ topic: this.o.config.topics.changes }]);
+    this.consumer.pause(this.o.config.topics.changes);
     await Promise.allSettled([...this.inFlight]);
     const lanes = [...this.lanes.values()];
     await Promise.allSettled(
@@ -292,8 +262,8 @@ export class SinkRunner {
     );
     await Promise.allSettled(lanes.map((lane) => this.offsets.commit(lane)));
     this.running = false;
-    await this.consumer.disconnect();
-    await this.dlq.disconnect();
+    await this.consumer.stop();
+    await this.dlq?.disconnect();
     await this.admin.disconnect();
   }
 
@@ -319,7 +289,7 @@ export class SinkRunner {
     this.lanes = new Map();
     this.o.metrics.paused.set(0);
     this.o.logger.info({ generation: this.generation, reason }, 'lanes dropped for a new group generation');
-    if (this.running) this.consumer.resume([{ topic: this.o.config.topics.changes }]);
+    if (this.running) this.consumer.resume(this.o.config.topics.changes);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -328,13 +298,7 @@ export class SinkRunner {
     return work;
   }
 
-  private async onBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
+  private async onBatch(batch: FetchedBatch): Promise<void> {
     const { partition, topic } = batch;
     let lane = this.lanes.get(partition);
     if (!lane) {
@@ -345,8 +309,8 @@ export class SinkRunner {
     }
     if (lane.stopped) return;
     let complete = true;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || !this.isCurrent(lane) || lane.stopped) {
+    for (const message of batch.records) {
+      if (!batch.isCurrent() || !this.isCurrent(lane) || lane.stopped) {
         complete = false;
         break;
       }
@@ -363,7 +327,7 @@ export class SinkRunner {
         complete = false;
         break;
       }
-      resolveOffset(message.offset);
+      batch.resolveOffset(message.offset);
       // Checked per message, so a fetch far bigger than the lane's share pauses it at once.
       this.applyBackpressure(lane);
     }
@@ -371,10 +335,10 @@ export class SinkRunner {
       // The batch may end with control records (commit markers of the router's transactions):
       // take them in too, or the committed offset would stop short of them and lag never reach 0.
       lane.advance(Number(batch.lastOffset()));
-      resolveOffset(batch.lastOffset());
+      batch.resolveOffset(batch.lastOffset());
     }
     this.flushDueTables(lane, Date.now());
-    await heartbeat();
+    await batch.heartbeat();
   }
 
   private isCurrent(lane: Lane): boolean {
@@ -383,7 +347,7 @@ export class SinkRunner {
 
   private tick(): void {
     const now = Date.now();
-    if (now - this.contractsCheckedAt >= CONTRACT_RELOAD_MS) {
+    if (now - this.contractsCheckedAt >= this.o.contractReloadMs) {
       this.contractsCheckedAt = now;
       void this.reloadContracts();
     }
@@ -423,10 +387,10 @@ export class SinkRunner {
   private hold(lane: Lane, held: ChangeHeld): void {
     if (!this.isCurrent(lane)) return;
     if (!lane.paused) {
-      this.consumer.pause([{ topic: lane.topic, partitions: [lane.partition] }]);
+      this.consumer.pause(lane.topic, [lane.partition]);
       setTimeout(() => {
         if (this.isCurrent(lane) && !lane.paused && !lane.stopped)
-          this.consumer.resume([{ topic: lane.topic, partitions: [lane.partition] }]);
+          this.consumer.resume(lane.topic, [lane.partition]);
       }, HOLD_RETRY_MS).unref();
     }
     if (lane.holdAnnounced !== lane.holdingSince) {
@@ -438,15 +402,15 @@ export class SinkRunner {
     }
   }
 
-  private deadLetter(letters: Parameters<typeof sendDeadLetters>[2], stage: string): Promise<void> {
-    return sendDeadLetters(this.dlq, this.o.config.topics.dlq, letters, stage, this.dlqMaxBytes);
+  private deadLetter(letters: DeadLetterEntry[], stage: string): Promise<void> {
+    return this.dlq!.send(letters, stage);
   }
 
   /** Lock policy `fail`, or fenced while the group no longer counts us as owner. */
   private stopLane(lane: Lane, reason: string): void {
     if (!this.isCurrent(lane) || lane.stopped) return;
     lane.stopped = reason;
-    this.consumer.pause([{ topic: lane.topic, partitions: [lane.partition] }]);
+    this.consumer.pause(lane.topic, [lane.partition]);
     this.o.logger.error({ partition: lane.partition, reason }, `lane ${lane.partition} stopped: ${reason}`);
   }
 
@@ -464,13 +428,13 @@ export class SinkRunner {
       { partition: lane.partition, bufferedBytes: lane.bufferedBytes, share: Math.round(this.laneShare) },
       'lane holds its share of the memory limit; pausing its partition until its tables flush',
     );
-    this.consumer.pause([{ topic: lane.topic, partitions: [lane.partition] }]);
+    this.consumer.pause(lane.topic, [lane.partition]);
   }
 
   private relieveBackpressure(lane: Lane): void {
     if (!lane.paused || lane.stopped || lane.bufferedBytes >= this.laneShare / 2) return;
     lane.paused = false;
-    this.consumer.resume([{ topic: lane.topic, partitions: [lane.partition] }]);
+    this.consumer.resume(lane.topic, [lane.partition]);
     if (![...this.lanes.values()].some((l) => l.paused)) this.o.metrics.paused.set(0);
   }
 }

@@ -5,6 +5,7 @@ import {
   isTransient,
   StagingCountMismatch,
 } from '@app/warehouse';
+import { ConfigError } from '@app/config';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, withRetry } from './retry';
 
@@ -36,10 +37,16 @@ describe('isTransient', () => {
     expect(isTransient(classifyRedshiftError(permanent, false))).toBe(false);
     expect(isTransient(classifyPostgresError(permanent, false))).toBe(false);
   });
-  it('retries S3 5xx and throttling, not a refusal', () => {
-    expect(isTransient(Object.assign(new Error('s3'), { $metadata: { httpStatusCode: 503 } }))).toBe(true);
-    expect(isTransient(Object.assign(new Error('s3'), { $metadata: { httpStatusCode: 429 } }))).toBe(true);
-    expect(isTransient(Object.assign(new Error('s3'), { $metadata: { httpStatusCode: 403 } }))).toBe(false);
+  it('retries S3 5xx and throttling as the destination classifies them, not a refusal', () => {
+    const s3 = (status: number) => Object.assign(new Error('s3'), { $metadata: { httpStatusCode: status } });
+    expect(isTransient(classifyPostgresError(s3(503), false))).toBe(true);
+    expect(isTransient(classifyPostgresError(s3(429), false))).toBe(true);
+    expect(isTransient(classifyPostgresError(s3(403), false))).toBe(false);
+  });
+  it('reads `retriable` only: an unclassified error is not known to be transient, whatever it says', () => {
+    expect(isTransient(pgError('40001', 'could not serialize access'))).toBe(false);
+    expect(isTransient(Object.assign(new Error('s3'), { $metadata: { httpStatusCode: 503 } }))).toBe(false);
+    expect(isTransient(Object.assign(new Error('retriable'), { retriable: true }))).toBe(false);
   });
   it('never retries fencing, always retries a count mismatch', () => {
     expect(isTransient(new FencedError('t', 1, 1))).toBe(false);
@@ -80,6 +87,18 @@ describe('withRetry', () => {
     );
     expect(result).toBe('done');
     expect(log).toEqual(['1:40001', '2:40P01', '3:40001']);
+  });
+
+  it('gives up at once on any tablelane error that is not retriable', async () => {
+    let calls = 0;
+    await expect(
+      withRetry(
+        async () => (calls++, Promise.reject(new ConfigError('environment', ['bad']))),
+        hooks(),
+        fast,
+      ),
+    ).rejects.toBeInstanceOf(ConfigError);
+    expect(calls).toBe(1);
   });
 
   it('gives up at once on fencing and on a classified permanent error', async () => {

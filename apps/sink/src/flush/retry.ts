@@ -1,4 +1,5 @@
-import { errorCode, isTransient, WarehouseError } from '@app/warehouse';
+import { TablelaneError } from '@app/config';
+import { errorCode, isTransient } from '@app/warehouse';
 
 export interface RetryPolicy {
   initialDelayMs: number;
@@ -8,9 +9,11 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 10_000 };
 
 /**
- * Equal jitter: a random delay between half the exponential cap and the cap. The random half
- * keeps retrying lanes from stampeding; the fixed half keeps a retry from coming back at once,
- * which full jitter ([0, cap]) would allow even after many failures.
+ * Equal jitter: a random delay between half the exponential cap and the cap, where the cap is
+ * `initialDelayMs * 2^attempt` bounded by `maxDelayMs` (so at most 10 s by default, and never
+ * less than 5 s once the cap is reached). The random half keeps retrying lanes from stampeding;
+ * the fixed half keeps a retry from coming back at once, which full jitter ([0, cap]) would
+ * allow even after many failures.
  */
 export function backoffDelay(
   attempt: number,
@@ -31,10 +34,10 @@ export interface RetryHooks {
 /**
  * Retries work that is safe to repeat as a whole (a flush is: its staging key and checkpoint
  * compare-and-set make a second attempt overwrite, not duplicate). The decision reads the
- * error's `retriable`: retriable errors retry without limit, because giving up would mean
- * dropping changes; a classified warehouse error that is not retriable stops at once (its
- * destination knows a retry cannot help); anything unclassified retries a few times in case
- * the cause is outside (a missing bucket being created).
+ * error's `retriable` only, never its code or message: retriable errors retry without limit,
+ * because giving up would mean dropping changes; a TablelaneError that is not retriable stops
+ * at once (whoever raised or classified it knows a retry cannot help); anything unclassified
+ * retries a few times in case the cause is outside (a missing bucket being created).
  */
 export async function withRetry<T>(
   work: () => Promise<T>,
@@ -47,7 +50,7 @@ export async function withRetry<T>(
       return await work();
     } catch (error) {
       const transient = isTransient(error);
-      const classified = error instanceof WarehouseError;
+      const classified = error instanceof TablelaneError;
       if (
         (classified && !transient) ||
         (!transient && attempt + 1 >= permanentAttempts) ||

@@ -35,9 +35,11 @@ const MAX_ISOLATION_ROUNDS = 3;
  * lane's last offset taken when the batch was drained: every change of this table at or below
  * it is in the batch, so afterwards the table never applies them again.
  *
- * A value the warehouse refuses (SQLSTATE class 22 or 23) must never stop the lane: the batch is
- * bisected with rolled-back probe loads until the refused changes are known, those go to the
- * dead-letter topic first (a crash afterwards only refuses them again), then the rest commits.
+ * A value the warehouse refuses (an error its destination classified as `dataError`, see
+ * isDataError: SQLSTATE class 22 or 23, or the warehouse's own equivalents) must never stop
+ * the lane: the batch is bisected with rolled-back probe loads until the refused changes are
+ * known, those go to the dead-letter topic first (a crash afterwards only refuses them again),
+ * then the rest commits.
  */
 export async function flushTableBatch(
   deps: TableFlushDeps,

@@ -1,5 +1,6 @@
 import { parseConfig, type TableContract } from '@app/config';
 import {
+  classifyPostgresError,
   FencedError,
   type ApplyResult,
   type CheckpointRow,
@@ -31,7 +32,9 @@ const change = (offset: number, note = `n${offset}`): BufferedChange => ({
   raw: { key: null, value: Buffer.from(`{"offset":${offset}}`) },
 });
 
-const dataError = (message: string) => Object.assign(new Error(message), { code: '22007' });
+/** What a PostgreSQL destination throws for a refused value: the driver's error, classified by its SQLSTATE. */
+const dataError = (message: string) =>
+  classifyPostgresError(Object.assign(new Error(message), { code: '22007' }), false);
 
 /**
  * A warehouse in memory with PostgreSQL's rules for what the flusher relies on: a checkpoint

@@ -1,7 +1,7 @@
+import { redactSecrets } from '@app/config';
 import { Controller, Get, Header, HttpException, Inject } from '@nestjs/common';
 import type { BuiltSink } from '../sink.wiring';
-import { SINK } from '../sink.tokens';
-import { SINK_HEALTH } from './health.tokens';
+import { SINK, SINK_HEALTH } from '../sink.tokens';
 import type { SinkHealth } from './sink-health';
 import { STATUS_PAGE } from './status-page';
 
@@ -19,7 +19,7 @@ export class HealthController {
   @Get('healthz')
   live(): { live: true } {
     const problems = this.health.livenessProblems();
-    if (problems.length > 0) throw new HttpException({ live: false, reasons: problems }, 503);
+    if (problems.length > 0) throw new HttpException({ live: false, reasons: redactSecrets(problems) }, 503);
     return { live: true };
   }
 
@@ -36,7 +36,7 @@ export class HealthController {
       if (this.sink.store && !(await this.sink.store.ping())) reasons.push('staging bucket not answering');
       reasons.push(...this.health.stalledLanes());
     }
-    if (reasons.length > 0) throw new HttpException({ ready: false, reasons }, 503);
+    if (reasons.length > 0) throw new HttpException({ ready: false, reasons: redactSecrets(reasons) }, 503);
     return { ready: true };
   }
 
@@ -46,10 +46,13 @@ export class HealthController {
     return this.sink.metrics.registry.metrics();
   }
 
-  /** The runner's status, each lane with its health verdict (`state`, `stalledReason`). */
+  /**
+   * The runner's status, each lane with its health verdict (`state`, `stalledReason`); secrets
+   * masked (an error message may quote a connection string).
+   */
   @Get('status')
   status(): object {
-    return this.health.status();
+    return redactSecrets(this.health.status());
   }
 
   /** A page listing this sink's lanes with their lag, refreshing itself. */

@@ -1,4 +1,4 @@
-import type { HealthSettings } from './health-settings';
+import type { HealthSettings } from '@app/config';
 import { judgeLane, type LaneHealthInput, type LaneVerdict } from './lane-health';
 import { withBlockers, type BlockerInput } from './lock-holders';
 

@@ -44,14 +44,18 @@ const change = (raw: object): BufferedChange => ({
   receivedAt: 0,
   raw: { key: null, value: null },
 });
+const upsert = (table: string, row: object, version?: unknown) =>
+  change({ table, op: 'upsert', row, ...(version === undefined ? {} : { version }) });
+const remove = (table: string, key: object, version?: unknown) =>
+  change({ table, op: 'delete', key, ...(version === undefined ? {} : { version }) });
 
 describe('reduceBatch', () => {
   it('keeps the highest version per key, whatever the lane order', () => {
     const rows = reduceBatch(versioned, [
-      change({ table: 'public.v', op: 'upsert', row: { id: 1, val: 'new' }, version: 5 }),
-      change({ table: 'public.v', op: 'upsert', row: { id: 1, val: 'old' }, version: 3 }),
-      change({ table: 'public.v', op: 'delete', key: { id: 2 }, version: 9 }),
-      change({ table: 'public.v', op: 'upsert', row: { id: 2, val: 'resurrected?' }, version: 8 }),
+      upsert('public.v', { id: 1, val: 'new' }, 5),
+      upsert('public.v', { id: 1, val: 'old' }, 3),
+      remove('public.v', { id: 2 }, 9),
+      upsert('public.v', { id: 2, val: 'resurrected?' }, 8),
     ]);
     expect(rows).toEqual([
       { op: 'u', values: ['1', 'new', '5'] },
@@ -61,19 +65,19 @@ describe('reduceBatch', () => {
 
   it('lets the later change win a version tie', () => {
     const rows = reduceBatch(versioned, [
-      change({ table: 'public.v', op: 'upsert', row: { id: 1, val: 'first' }, version: 5 }),
-      change({ table: 'public.v', op: 'upsert', row: { id: 1, val: 'second' }, version: 5 }),
+      upsert('public.v', { id: 1, val: 'first' }, 5),
+      upsert('public.v', { id: 1, val: 'second' }, 5),
     ]);
     expect(rows).toEqual([{ op: 'u', values: ['1', 'second', '5'] }]);
   });
 
   it('keeps the last change in lane order without a version column', () => {
     const rows = reduceBatch(unversioned, [
-      change({ table: 'public.u', op: 'upsert', row: { id: 1, val: 'a' } }),
-      change({ table: 'public.u', op: 'delete', key: { id: 1 } }),
-      change({ table: 'public.u', op: 'upsert', row: { id: 1, val: 'b' } }),
-      change({ table: 'public.u', op: 'upsert', row: { id: 2, val: 'c' } }),
-      change({ table: 'public.u', op: 'delete', key: { id: 2 } }),
+      upsert('public.u', { id: 1, val: 'a' }),
+      remove('public.u', { id: 1 }),
+      upsert('public.u', { id: 1, val: 'b' }),
+      upsert('public.u', { id: 2, val: 'c' }),
+      remove('public.u', { id: 2 }),
     ]);
     expect(rows).toEqual([
       { op: 'u', values: ['1', 'b'] },
@@ -83,30 +87,22 @@ describe('reduceBatch', () => {
 
   it('reduces every spelling of one SQL key to one row, staging the winner as it was written', () => {
     const rows = reduceBatch(spelled, [
-      change({
-        table: 'public.k',
-        op: 'upsert',
-        row: { amount: '1', at: '2026-01-01T12:00', atz: '2026-01-01T12:00:00Z', val: 'a' },
-        version: '1',
-      }),
-      change({
-        table: 'public.k',
-        op: 'upsert',
-        row: { amount: '1.0', at: '2026-01-01 12:00:00', atz: '2026-01-01T12:00:00+00:00', val: 'b' },
-        version: '2',
-      }),
-      change({
-        table: 'public.k',
-        op: 'upsert',
-        row: { amount: '+1e0', at: '2026-01-01T12:00:00.000', atz: '2026-01-01T17:30:00+0530', val: 'c' },
-        version: '3.000000',
-      }),
-      change({
-        table: 'public.k',
-        op: 'delete',
-        key: { amount: '1.00', at: '2026-01-01 12:00:00.0', atz: '2026-01-01T14:00:00+02' },
-        version: '2.5',
-      }),
+      upsert('public.k', { amount: '1', at: '2026-01-01T12:00', atz: '2026-01-01T12:00:00Z', val: 'a' }, '1'),
+      upsert(
+        'public.k',
+        { amount: '1.0', at: '2026-01-01 12:00:00', atz: '2026-01-01T12:00:00+00:00', val: 'b' },
+        '2',
+      ),
+      upsert(
+        'public.k',
+        { amount: '+1e0', at: '2026-01-01T12:00:00.000', atz: '2026-01-01T17:30:00+0530', val: 'c' },
+        '3.000000',
+      ),
+      remove(
+        'public.k',
+        { amount: '1.00', at: '2026-01-01 12:00:00.0', atz: '2026-01-01T14:00:00+02' },
+        '2.5',
+      ),
     ]);
     expect(rows).toEqual([
       { op: 'u', values: ['+1e0', '2026-01-01T12:00:00.000', '2026-01-01T17:30:00+0530', 'c', '3.000000'] },
@@ -115,57 +111,32 @@ describe('reduceBatch', () => {
 
   it('compares numeric versions beyond 2^53 exactly', () => {
     const rows = reduceBatch(spelled, [
-      change({
-        table: 'public.k',
-        op: 'upsert',
-        row: { amount: '1', at: '2026-01-01T12:00', atz: '2026-01-01T12:00Z', val: 'higher' },
-        version: '9007199254740993',
-      }),
-      change({
-        table: 'public.k',
-        op: 'upsert',
-        row: { amount: '1', at: '2026-01-01T12:00', atz: '2026-01-01T12:00Z', val: 'lower' },
-        version: '9007199254740992.999999',
-      }),
+      upsert(
+        'public.k',
+        { amount: '1', at: '2026-01-01T12:00', atz: '2026-01-01T12:00Z', val: 'higher' },
+        '9007199254740993',
+      ),
+      upsert(
+        'public.k',
+        { amount: '1', at: '2026-01-01T12:00', atz: '2026-01-01T12:00Z', val: 'lower' },
+        '9007199254740992.999999',
+      ),
     ]);
     expect(rows.map((r) => r.values[3])).toEqual(['higher']);
   });
 
   it('compares timestamptz versions to the microsecond, whatever the offset form', () => {
     const rows = reduceBatch(timed, [
-      change({
-        table: 'public.t',
-        op: 'upsert',
-        row: { id: 1, val: 'earlier' },
-        version: '2026-01-01T00:00:00.100Z',
-      }),
-      change({
-        table: 'public.t',
-        op: 'upsert',
-        row: { id: 1, val: 'later' },
-        version: '2026-01-01T05:00:00.900+05',
-      }),
-      change({
-        table: 'public.t',
-        op: 'upsert',
-        row: { id: 2, val: 'tie, first' },
-        version: '2026-01-01T00:00:00Z',
-      }),
-      change({
-        table: 'public.t',
-        op: 'upsert',
-        row: { id: 2, val: 'tie, last' },
-        version: '2026-01-01T05:30:00+0530',
-      }),
+      upsert('public.t', { id: 1, val: 'earlier' }, '2026-01-01T00:00:00.100Z'),
+      upsert('public.t', { id: 1, val: 'later' }, '2026-01-01T05:00:00.900+05'),
+      upsert('public.t', { id: 2, val: 'tie, first' }, '2026-01-01T00:00:00Z'),
+      upsert('public.t', { id: 2, val: 'tie, last' }, '2026-01-01T05:30:00+0530'),
     ]);
     expect(rows.map((r) => r.values[1])).toEqual(['later', 'tie, last']);
   });
 
   it('keeps every change of an append table', () => {
-    const rows = reduceBatch(append, [
-      change({ table: 'public.a', op: 'upsert', row: { val: 'x' } }),
-      change({ table: 'public.a', op: 'upsert', row: { val: 'x' } }),
-    ]);
+    const rows = reduceBatch(append, [upsert('public.a', { val: 'x' }), upsert('public.a', { val: 'x' })]);
     expect(rows).toHaveLength(2);
   });
 });

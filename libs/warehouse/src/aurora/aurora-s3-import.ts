@@ -28,7 +28,7 @@ export function auroraImportQuery(
   uri: string,
   options: AuroraS3ImportOptions,
 ): Query {
-  const { bucket, key } = parseS3Uri(uri);
+  const { bucket, key } = parseS3Uri(uri, contract.name);
   const columns = [...contract.columns.map((c) => quoteIdent(c.name)), quoteIdent(OP_COLUMN)].join(', ');
   const args = ['$1', '$2', '$3', 'aws_commons.create_s3_uri($4, $5, $6)'];
   const values: unknown[] = [

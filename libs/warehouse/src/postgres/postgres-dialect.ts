@@ -1,60 +1,38 @@
 import type { ColumnContract, TableContract } from '@app/config';
-import {
-  assertAdvances,
-  RECORDED_AT,
-  STAGING_TABLE,
-  type CheckpointAdvance,
-  type Dialect,
-  type Query,
-} from '../dialect';
-import { qualify, quoteIdent } from '../quote';
-import { OP_COLUMN } from '../staged-row';
-import { stateTableName, type StateTableKind } from '../state-tables';
+import type { CheckpointAdvance, Dialect, Query } from '../dialect';
+import { assertAdvances, RECORDED_AT, SqlDialect } from '../dialect';
+import { quoteIdent } from '../quote';
+import { stateTableName } from '../state-tables';
 import { copyIntoStagingFromStdin, pgLocksBlockers } from './postgres-catalog';
 import { postgresType } from './postgres-types';
-import { tableExistsQuery } from '../information-schema';
 
-const target = (c: TableContract) => qualify(c.schema, c.table);
-const checkpoint = (state: string, c: TableContract) => qualify(state, stateTableName(c, 'checkpoint'));
-const tombstone = (state: string, c: TableContract) => qualify(state, stateTableName(c, 'tombstone'));
-const columnList = (columns: ColumnContract[], alias = '') =>
-  columns.map((c) => `${alias}${quoteIdent(c.name)}`).join(', ');
 const keyMatch = (c: TableContract, left: string, right: string) =>
   c.primaryKey.map((k) => `${left}.${quoteIdent(k)} = ${right}.${quoteIdent(k)}`).join(' AND ');
-const keysAndVersion = (c: TableContract) =>
-  c.columns.filter((col) => c.primaryKey.includes(col.name) || col.name === c.version);
-const CHECKPOINT_COLUMNS = 'topic, partition, last_offset, epoch, owner, claimed_at, committed_at';
 /** The tombstones' unique key index: the tombstone table's name with `__tomb` made `__tkey`. */
 const tombstoneKeyIndex = (c: TableContract) => stateTableName(c, 'tombstone').replace(/__tomb$/, '__tkey');
 
-export class PostgresDialect implements Dialect {
-  createSchema(schema: string): string {
-    return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`;
+/** PostgreSQL SQL, as pure functions of the table contracts; what Redshift spells alike is SqlDialect's. */
+export class PostgresDialect extends SqlDialect implements Dialect {
+  constructor() {
+    // Checkpoint columns go unquoted: none is a reserved word in PostgreSQL.
+    super((name) => name);
   }
 
-  createTargetTable(c: TableContract): string {
-    const columns = c.columns.map(
-      (col) =>
-        `${quoteIdent(col.name)} ${postgresType(col.type)}${c.primaryKey.includes(col.name) ? ' NOT NULL' : ''}`,
-    );
-    if (c.primaryKey.length > 0) columns.push(`PRIMARY KEY (${c.primaryKey.map(quoteIdent).join(', ')})`);
-    return `CREATE TABLE IF NOT EXISTS ${target(c)} (${columns.join(', ')})`;
+  protected columnType(column: ColumnContract): string {
+    return postgresType(column.type);
+  }
+
+  protected lockWaitBound(ms: number): string {
+    return `SET LOCAL lock_timeout = '${ms}ms'`;
   }
 
   addColumn(c: TableContract, column: ColumnContract): string {
-    return `ALTER TABLE ${target(c)} ADD COLUMN IF NOT EXISTS ${quoteIdent(column.name)} ${postgresType(column.type)}`;
-  }
-
-  listColumns(c: TableContract): Query {
-    return {
-      text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
-      values: [c.schema, c.table],
-    };
+    return `ALTER TABLE ${this.target(c)} ADD COLUMN IF NOT EXISTS ${quoteIdent(column.name)} ${this.columnType(column)}`;
   }
 
   createCheckpointTable(state: string, c: TableContract): string {
     return (
-      `CREATE TABLE IF NOT EXISTS ${checkpoint(state, c)} (` +
+      `CREATE TABLE IF NOT EXISTS ${this.checkpoint(state, c)} (` +
       'topic varchar(249) NOT NULL, partition integer NOT NULL, last_offset bigint NOT NULL, epoch bigint NOT NULL, ' +
       'owner varchar(256), claimed_at timestamptz, committed_at timestamptz, PRIMARY KEY (topic, partition))'
     );
@@ -69,8 +47,8 @@ export class PostgresDialect implements Dialect {
    */
   prepareTombstoneTable(state: string, c: TableContract): string[] {
     if (!c.version) return [];
-    const table = tombstone(state, c);
-    const columns = keysAndVersion(c).map((col) => `${quoteIdent(col.name)} ${postgresType(col.type)}`);
+    const table = this.tombstone(state, c);
+    const columns = this.keysAndVersion(c).map((col) => `${quoteIdent(col.name)} ${this.columnType(col)}`);
     const recordedAt = `${quoteIdent(RECORDED_AT)} timestamptz NOT NULL DEFAULT now()`;
     const index = quoteIdent(tombstoneKeyIndex(c));
     const version = quoteIdent(c.version);
@@ -85,19 +63,9 @@ export class PostgresDialect implements Dialect {
     ];
   }
 
-  stateTableExists(state: string, name: string): Query {
-    return tableExistsQuery(state, name);
-  }
-
-  copyLegacyState(state: string, c: TableContract, kind: StateTableKind, legacyName: string): string {
-    const into = kind === 'checkpoint' ? checkpoint(state, c) : tombstone(state, c);
-    const columns = kind === 'checkpoint' ? CHECKPOINT_COLUMNS : columnList(keysAndVersion(c));
-    return `INSERT INTO ${into} (${columns}) SELECT ${columns} FROM ${qualify(state, legacyName)}`;
-  }
-
   initCheckpoint(state: string, c: TableContract, topic: string, partition: number): Query {
     return {
-      text: `INSERT INTO ${checkpoint(state, c)} (topic, partition, last_offset, epoch) VALUES ($1, $2, -1, 0) ON CONFLICT (topic, partition) DO NOTHING`,
+      text: `INSERT INTO ${this.checkpoint(state, c)} (topic, partition, last_offset, epoch) VALUES ($1, $2, -1, 0) ON CONFLICT (topic, partition) DO NOTHING`,
       values: [topic, partition],
     };
   }
@@ -105,7 +73,7 @@ export class PostgresDialect implements Dialect {
   claimCheckpoint(state: string, c: TableContract, topic: string, partition: number, owner: string): Query {
     return {
       text:
-        `UPDATE ${checkpoint(state, c)} SET epoch = epoch + 1, owner = $3, claimed_at = now() ` +
+        `UPDATE ${this.checkpoint(state, c)} SET epoch = epoch + 1, owner = $3, claimed_at = now() ` +
         'WHERE topic = $1 AND partition = $2 RETURNING last_offset, epoch',
       values: [topic, partition, owner],
     };
@@ -115,26 +83,15 @@ export class PostgresDialect implements Dialect {
     assertAdvances(c.name, cas);
     return {
       text:
-        `UPDATE ${checkpoint(state, c)} SET last_offset = $3, committed_at = now() ` +
+        `UPDATE ${this.checkpoint(state, c)} SET last_offset = $3, committed_at = now() ` +
         'WHERE topic = $1 AND partition = $2 AND epoch = $4 AND last_offset = $5 AND last_offset < $3',
       values: [cas.topic, cas.partition, cas.nextOffset, cas.epoch, cas.previousOffset],
     };
   }
 
-  readClaim(state: string, c: TableContract, topic: string, partition: number): Query {
-    return {
-      text: `SELECT last_offset, epoch FROM ${checkpoint(state, c)} WHERE topic = $1 AND partition = $2`,
-      values: [topic, partition],
-    };
-  }
-
-  readCheckpoints(state: string, c: TableContract): string {
-    return `SELECT topic, partition, last_offset, epoch, owner, claimed_at, committed_at FROM ${checkpoint(state, c)} ORDER BY topic, partition`;
-  }
-
   createStagingTable(c: TableContract): string {
-    const columns = c.columns.map((col) => `${quoteIdent(col.name)} ${postgresType(col.type)}`);
-    return `CREATE TEMP TABLE ${quoteIdent(STAGING_TABLE)} (${columns.join(', ')}, ${quoteIdent(OP_COLUMN)} char(1) NOT NULL) ON COMMIT DROP`;
+    const columns = c.columns.map((col) => `${quoteIdent(col.name)} ${this.columnType(col)}`);
+    return `CREATE TEMP TABLE ${this.stage} (${columns.join(', ')}, ${this.op} char(1) NOT NULL) ON COMMIT DROP`;
   }
 
   copyIntoStaging(c: TableContract): string {
@@ -142,32 +99,31 @@ export class PostgresDialect implements Dialect {
   }
 
   mergeStatements(state: string, c: TableContract): string[] {
-    const stage = quoteIdent(STAGING_TABLE);
-    const op = quoteIdent(OP_COLUMN);
-    const insert = `INSERT INTO ${target(c)} (${columnList(c.columns)}) SELECT ${columnList(c.columns)} FROM ${stage}`;
+    const { stage, op } = this;
+    const insert = `INSERT INTO ${this.target(c)} (${this.names(c.columns)}) SELECT ${this.names(c.columns)} FROM ${stage}`;
     if (c.mode === 'append') return [insert];
     const statements: string[] = [];
     if (c.version) {
       const version = quoteIdent(c.version);
-      const keysAndVersion = columnList(
-        c.columns.filter((col) => c.primaryKey.includes(col.name) || col.name === c.version),
-      );
+      const tombstoned = this.names(this.keysAndVersion(c));
       // The version guard: a change never overwrites a row, or undoes a delete, of a higher version.
       statements.push(
-        `DELETE FROM ${stage} s USING ${target(c)} t WHERE ${keyMatch(c, 't', 's')} AND t.${version} > s.${version}`,
+        `DELETE FROM ${stage} s USING ${this.target(c)} t WHERE ${keyMatch(c, 't', 's')} AND t.${version} > s.${version}`,
       );
       statements.push(
-        `DELETE FROM ${stage} s USING ${tombstone(state, c)} b WHERE ${keyMatch(c, 'b', 's')} AND b.${version} > s.${version}`,
+        `DELETE FROM ${stage} s USING ${this.tombstone(state, c)} b WHERE ${keyMatch(c, 'b', 's')} AND b.${version} > s.${version}`,
       );
-      statements.push(`DELETE FROM ${target(c)} t USING ${stage} s WHERE ${keyMatch(c, 't', 's')}`);
+      statements.push(`DELETE FROM ${this.target(c)} t USING ${stage} s WHERE ${keyMatch(c, 't', 's')}`);
       statements.push(`${insert} WHERE ${op} = 'u'`);
-      statements.push(`DELETE FROM ${tombstone(state, c)} b USING ${stage} s WHERE ${keyMatch(c, 'b', 's')}`);
       statements.push(
-        `INSERT INTO ${tombstone(state, c)} (${keysAndVersion}) SELECT ${keysAndVersion} FROM ${stage} WHERE ${op} = 'd'`,
+        `DELETE FROM ${this.tombstone(state, c)} b USING ${stage} s WHERE ${keyMatch(c, 'b', 's')}`,
+      );
+      statements.push(
+        `INSERT INTO ${this.tombstone(state, c)} (${tombstoned}) SELECT ${tombstoned} FROM ${stage} WHERE ${op} = 'd'`,
       );
       return statements;
     }
-    statements.push(`DELETE FROM ${target(c)} t USING ${stage} s WHERE ${keyMatch(c, 't', 's')}`);
+    statements.push(`DELETE FROM ${this.target(c)} t USING ${stage} s WHERE ${keyMatch(c, 't', 's')}`);
     statements.push(`${insert} WHERE ${op} = 'u'`);
     return statements;
   }
@@ -175,35 +131,13 @@ export class PostgresDialect implements Dialect {
   /** Uses the warehouse's clock, which also dated the tombstones: no skew with the sink's. */
   pruneTombstones(state: string, c: TableContract, retentionMs: number): Query {
     return {
-      text: `DELETE FROM ${tombstone(state, c)} WHERE ${quoteIdent(RECORDED_AT)} < now() - $1::float8 * interval '1 millisecond'`,
+      text: `DELETE FROM ${this.tombstone(state, c)} WHERE ${quoteIdent(RECORDED_AT)} < now() - $1::float8 * interval '1 millisecond'`,
       values: [retentionMs],
     };
   }
 
-  readTouchedTables(state: string, c: TableContract): string[] {
-    const tables = [target(c), checkpoint(state, c), ...(c.version ? [tombstone(state, c)] : [])];
-    return tables.map((t) => `SELECT count(*) FROM ${t}`);
-  }
-
   /** Sessions whose locks on the contract's tables block our DML (or DDL): see pgLocksBlockers. */
   findBlockers(state: string, c: TableContract, forDdl: boolean): Query {
-    return pgLocksBlockers(
-      [target(c), checkpoint(state, c), ...(c.version ? [tombstone(state, c)] : [])],
-      forDdl,
-    );
-  }
-
-  cancelSession(pid: number): Query {
-    return { text: 'SELECT pg_cancel_backend($1) AS cancelled', values: [pid] };
-  }
-
-  terminateSession(pid: number): Query {
-    return { text: 'SELECT pg_terminate_backend($1) AS cancelled', values: [pid] };
-  }
-
-  lockTimeout(ms: number): string {
-    if (!Number.isInteger(ms) || ms <= 0)
-      throw new Error(`lock timeout must be a positive whole number of ms, not ${ms}`);
-    return `SET LOCAL lock_timeout = '${ms}ms'`;
+    return pgLocksBlockers(this.touched(state, c), forDdl);
   }
 }

@@ -47,6 +47,34 @@ describe('classifyPostgresError', () => {
     expect(isDataError(classified)).toBe(true);
   });
 
+  it.each(['22001', '22003', '22007', '22008', '22P02', '22P05', '22021', '23505', '23502', '23514'])(
+    'classifies SQLSTATE %s as the data refused (data exception or integrity constraint)',
+    (code) => expect(isDataError(classifyPostgresError(pgError(code), false))).toBe(true),
+  );
+
+  it.each(['40001', '40P01', '55P03', '57014', '57P01', '08006', '53300', '42601', '42P01', 'XX000'])(
+    'does not classify SQLSTATE %s as the data refused (connection, lock, serialization, timeout, our SQL)',
+    (code) => expect(isDataError(classifyPostgresError(pgError(code), false))).toBe(false),
+  );
+
+  it("does not read Redshift's messages: its load and in-query data errors are not PostgreSQL's", () => {
+    for (const message of [
+      "Load into table 'tablelane_stage' failed.  Check 'stl_load_errors' system table for details.",
+      'Numeric data overflow (result precision)',
+      'JSON parsing error',
+      'Invalid digit, Value',
+    ]) {
+      const classified = classifyPostgresError(pgError('XX000', message), false);
+      expect(classified).toMatchObject({ code: 'XX000', retriable: false, dataError: false });
+      expect(isDataError(classified), message).toBe(false);
+    }
+  });
+
+  it('never classifies a lost connection or a socket failure as the data refused', () => {
+    expect(isDataError(classifyPostgresError(pgError('22007'), true))).toBe(false);
+    expect(isDataError(classifyPostgresError(pgError('ECONNRESET'), false))).toBe(false);
+  });
+
   it('retries a lost connection, and S3 failures reading the staged file by status', () => {
     expect(classifyPostgresError(new Error('Connection terminated unexpectedly'), true).retriable).toBe(true);
     const s3 = (status: number) => Object.assign(new Error('s3'), { $metadata: { httpStatusCode: status } });

@@ -1,72 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
+import { readCsv, type CsvRules } from '../../../../test/support/csv';
 import type { StagedRow } from '../staged-row';
 import { COPY_FORMAT_OPTIONS, copyFromS3 } from './redshift-copy';
 import { encodeRedshiftStagedFile } from './redshift-staging';
 
-interface RedshiftCsvRules {
-  /** NULL AS: a field whose text equals it loads as NULL. */
-  nullAs: string;
-  /**
-   * Whether NULL AS also matches a quoted field. Redshift's COPY documentation does not say
-   * (PostgreSQL's says it does not); both readings are checked below.
-   */
-  quotedNullIsNull: boolean;
-}
+const NULL_AS = '\\N';
 
 /**
- * Reads CSV as Redshift documents COPY ... CSV (copy-parameters-data-format,
- * copy-parameters-data-conversion): `,` separates fields, a record ends at a newline outside
- * quotes; a field enclosed in `"` may hold delimiters, newlines and carriage returns, and a
- * doubled `""` inside it is one quote; white space between a delimiter and the quotes of a
- * quoted field is ignored; a field matching NULL AS is NULL. Without EMPTYASNULL and
- * BLANKSASNULL, an empty or blank field of a VARCHAR column loads as it is.
+ * The rules Redshift documents for COPY ... CSV (copy-parameters-data-format,
+ * copy-parameters-data-conversion): white space between a delimiter and the quotes of a quoted
+ * field is ignored; a field matching NULL AS is NULL. Without EMPTYASNULL and BLANKSASNULL, an
+ * empty or blank field of a VARCHAR column loads as it is. Whether NULL AS also matches a quoted
+ * field Redshift's documentation does not say (PostgreSQL's says it does not): both readings are
+ * checked below.
  */
-function readAsRedshiftCopy(text: string, rules: RedshiftCsvRules): (string | null)[][] {
-  const records: (string | null)[][] = [];
-  let record: (string | null)[] = [];
-  let i = 0;
-  while (i < text.length) {
-    let j = i;
-    while (text[j] === ' ' || text[j] === '\t') j++;
-    if (text[j] === '"') {
-      let value = '';
-      i = j + 1;
-      for (;;) {
-        const quote = text.indexOf('"', i);
-        if (quote < 0) throw new Error('unterminated quoted field');
-        value += text.slice(i, quote);
-        if (text[quote + 1] === '"') {
-          value += '"';
-          i = quote + 2;
-        } else {
-          i = quote + 1;
-          break;
-        }
-      }
-      while (text[i] === ' ' || text[i] === '\t') i++;
-      record.push(rules.quotedNullIsNull && value === rules.nullAs ? null : value);
-    } else {
-      let end = i;
-      while (end < text.length && text[end] !== ',' && text[end] !== '\n') end++;
-      const raw = text.slice(i, end);
-      record.push(raw === rules.nullAs ? null : raw);
-      i = end;
-    }
-    if (text[i] === ',') {
-      i++;
-    } else if (text[i] === '\n' || i >= text.length) {
-      records.push(record);
-      record = [];
-      i++;
-    } else {
-      throw new Error(`unexpected ${JSON.stringify(text[i])} after a field`);
-    }
-  }
-  return records;
-}
+const redshiftCopy = (quotedNullIsNull: boolean): CsvRules => ({
+  nullAs: NULL_AS,
+  quotedNullIsNull,
+  blanksAroundQuotes: true,
+});
 
-const NULL_AS = '\\N';
 const hard = [
   null,
   '',
@@ -94,7 +48,7 @@ const hard = [
 
 function stageAndRead(rows: StagedRow[], quotedNullIsNull: boolean): StagedRow[] {
   const text = gunzipSync(encodeRedshiftStagedFile(rows)).toString('utf8');
-  return readAsRedshiftCopy(text, { nullAs: NULL_AS, quotedNullIsNull }).map((fields) => ({
+  return readCsv(text, redshiftCopy(quotedNullIsNull)).map((fields) => ({
     op: fields[fields.length - 1] as StagedRow['op'],
     values: fields.slice(0, -1),
   }));

@@ -1,19 +1,12 @@
 import type { ColumnContract, TableContract } from '@app/config';
-import {
-  assertAdvances,
-  RECORDED_AT,
-  STAGING_TABLE,
-  type CheckpointAdvance,
-  type Dialect,
-  type Query,
-} from '../dialect';
+import type { CheckpointAdvance, Dialect, Query } from '../dialect';
+import { assertAdvances, CHECKPOINT_COLUMNS, RECORDED_AT, SqlDialect, STAGING_TABLE } from '../dialect';
+import { columnsQuery } from '../information-schema';
 import { pgLocksBlockers } from '../postgres/postgres-catalog';
-import { qualify, quoteIdent } from '../quote';
-import { OP_COLUMN } from '../staged-row';
-import { stateTableName, type StateTableKind } from '../state-tables';
+import { quoteIdent } from '../quote';
+import { stateTableName } from '../state-tables';
 import { copyFromS3, LAST_COPY_COUNT, type CopyStatement, type RedshiftCopyOptions } from './redshift-copy';
 import { redshiftStagingType, redshiftType, type RedshiftCompatibility } from './redshift-types';
-import { tableExistsQuery } from '../information-schema';
 
 export interface RedshiftDialectOptions {
   compatibility?: RedshiftCompatibility;
@@ -32,21 +25,9 @@ export interface RedshiftDialectOptions {
 const MODES_BLOCKING_DML = ['ShareRowExclusiveLock', 'AccessExclusiveLock'];
 const ALL_LOCK_MODES = ['AccessShareLock', ...MODES_BLOCKING_DML];
 
-const CHECKPOINT_COLUMNS = [
-  'topic',
-  'partition',
-  'last_offset',
-  'epoch',
-  'owner',
-  'claimed_at',
-  'committed_at',
-] as const;
 // PARTITION is a reserved word in Redshift: every column of the checkpoint table is quoted.
 const [TOPIC, PARTITION, LAST_OFFSET, EPOCH, OWNER, CLAIMED_AT, COMMITTED_AT] =
   CHECKPOINT_COLUMNS.map(quoteIdent);
-
-const stage = quoteIdent(STAGING_TABLE);
-const op = quoteIdent(OP_COLUMN);
 
 /**
  * Redshift SQL, as pure functions of the table contracts. It differs from PostgreSQL where
@@ -54,45 +35,38 @@ const op = quoteIdent(OP_COLUMN);
  * no ON COMMIT DROP, no lock_timeout, leader-node-only now(); timestamps therefore travel as
  * parameters, and the checkpoint row is created with INSERT ... WHERE NOT EXISTS under a LOCK.
  */
-export class RedshiftDialect implements Dialect {
+export class RedshiftDialect extends SqlDialect implements Dialect {
   readonly compatibility: RedshiftCompatibility;
   readonly mergeStrategy: 'delete-insert' | 'merge';
 
   constructor(options: RedshiftDialectOptions = {}) {
+    super(quoteIdent);
     this.compatibility = options.compatibility ?? 'redshift';
     this.mergeStrategy = options.mergeStrategy ?? 'delete-insert';
   }
 
-  createSchema(schema: string): string {
-    return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`;
+  protected columnType(column: ColumnContract): string {
+    return redshiftType(column.type, this.compatibility);
   }
 
-  createTargetTable(c: TableContract): string {
-    const columns = c.columns.map(
-      (col) =>
-        `${quoteIdent(col.name)} ${this.type(col)}${c.primaryKey.includes(col.name) ? ' NOT NULL' : ''}`,
-    );
-    // Redshift does not enforce primary keys (tablelane does, by merging on them); declaring
-    // one still helps its planner.
-    if (c.primaryKey.length > 0) columns.push(`PRIMARY KEY (${c.primaryKey.map(quoteIdent).join(', ')})`);
-    return `CREATE TABLE IF NOT EXISTS ${target(c)} (${columns.join(', ')})${this.keyAttributes(c, true)}`;
+  /**
+   * Merge tables (and their tombstones and staging table) are distributed on the first key
+   * column, so the merge joins run slice-local; targets and tombstones are sorted by the key.
+   */
+  protected override tableAttributes(c: TableContract, sorted: boolean): string {
+    if (this.compatibility !== 'redshift' || c.primaryKey.length === 0) return '';
+    const distribution = ` DISTKEY (${quoteIdent(c.primaryKey[0]!)})`;
+    return sorted ? `${distribution} SORTKEY (${c.primaryKey.map(quoteIdent).join(', ')})` : distribution;
   }
 
   addColumn(c: TableContract, column: ColumnContract): string {
     // Redshift has no ADD COLUMN IF NOT EXISTS: the destination lists the columns first.
-    return `ALTER TABLE ${target(c)} ADD COLUMN ${quoteIdent(column.name)} ${this.type(column)}`;
-  }
-
-  listColumns(c: TableContract): Query {
-    return {
-      text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
-      values: [c.schema, c.table],
-    };
+    return `ALTER TABLE ${this.target(c)} ADD COLUMN ${quoteIdent(column.name)} ${this.columnType(column)}`;
   }
 
   createCheckpointTable(state: string, c: TableContract): string {
     return (
-      `CREATE TABLE IF NOT EXISTS ${checkpoint(state, c)} (` +
+      `CREATE TABLE IF NOT EXISTS ${this.checkpoint(state, c)} (` +
       `${TOPIC} VARCHAR(249) NOT NULL, ${PARTITION} INTEGER NOT NULL, ${LAST_OFFSET} BIGINT NOT NULL, ` +
       `${EPOCH} BIGINT NOT NULL, ${OWNER} VARCHAR(256), ${CLAIMED_AT} TIMESTAMPTZ, ${COMMITTED_AT} TIMESTAMPTZ, ` +
       `PRIMARY KEY (${TOPIC}, ${PARTITION}))`
@@ -108,43 +82,29 @@ export class RedshiftDialect implements Dialect {
   prepareTombstoneTable(state: string, c: TableContract): string[] {
     if (!c.version) return [];
     const columns = [
-      ...keysAndVersion(c).map((col) => `${quoteIdent(col.name)} ${this.type(col)}`),
+      ...this.keysAndVersion(c).map((col) => `${quoteIdent(col.name)} ${this.columnType(col)}`),
       `${quoteIdent(RECORDED_AT)} TIMESTAMPTZ`,
     ];
     return [
-      `CREATE TABLE IF NOT EXISTS ${tombstone(state, c)} (${columns.join(', ')})${this.keyAttributes(c, true)}`,
+      `CREATE TABLE IF NOT EXISTS ${this.tombstone(state, c)} (${columns.join(', ')})${this.tableAttributes(c, true)}`,
     ];
   }
 
   /** The tombstone table's columns, to tell whether an older release created it without the record time. */
   listTombstoneColumns(state: string, c: TableContract): Query {
-    return {
-      text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
-      values: [state, stateTableName(c, 'tombstone')],
-    };
+    return columnsQuery(state, stateTableName(c, 'tombstone'));
   }
 
   addTombstoneRecordedAt(state: string, c: TableContract): string {
-    return `ALTER TABLE ${tombstone(state, c)} ADD COLUMN ${quoteIdent(RECORDED_AT)} TIMESTAMPTZ`;
+    return `ALTER TABLE ${this.tombstone(state, c)} ADD COLUMN ${quoteIdent(RECORDED_AT)} TIMESTAMPTZ`;
   }
 
   /** Dates the tombstones an older release left undated: each then starts a full retention. */
   dateUndatedTombstones(state: string, c: TableContract, at: Date = new Date()): Query {
     return {
-      text: `UPDATE ${tombstone(state, c)} SET ${quoteIdent(RECORDED_AT)} = $1 WHERE ${quoteIdent(RECORDED_AT)} IS NULL`,
+      text: `UPDATE ${this.tombstone(state, c)} SET ${quoteIdent(RECORDED_AT)} = $1 WHERE ${quoteIdent(RECORDED_AT)} IS NULL`,
       values: [at],
     };
-  }
-
-  stateTableExists(state: string, name: string): Query {
-    return tableExistsQuery(state, name);
-  }
-
-  copyLegacyState(state: string, c: TableContract, kind: StateTableKind, legacyName: string): string {
-    const into = kind === 'checkpoint' ? checkpoint(state, c) : tombstone(state, c);
-    const columns =
-      kind === 'checkpoint' ? CHECKPOINT_COLUMNS.map(quoteIdent).join(', ') : names(keysAndVersion(c));
-    return `INSERT INTO ${into} (${columns}) SELECT ${columns} FROM ${qualify(state, legacyName)}`;
   }
 
   /**
@@ -155,9 +115,9 @@ export class RedshiftDialect implements Dialect {
   initCheckpoint(state: string, c: TableContract, topic: string, partition: number): Query {
     return {
       text:
-        `INSERT INTO ${checkpoint(state, c)} (${TOPIC}, ${PARTITION}, ${LAST_OFFSET}, ${EPOCH}) ` +
+        `INSERT INTO ${this.checkpoint(state, c)} (${TOPIC}, ${PARTITION}, ${LAST_OFFSET}, ${EPOCH}) ` +
         'SELECT CAST($1 AS VARCHAR(249)), CAST($2 AS INTEGER), -1, 0 ' +
-        `WHERE NOT EXISTS (SELECT 1 FROM ${checkpoint(state, c)} WHERE ${TOPIC} = $1 AND ${PARTITION} = $2)`,
+        `WHERE NOT EXISTS (SELECT 1 FROM ${this.checkpoint(state, c)} WHERE ${TOPIC} = $1 AND ${PARTITION} = $2)`,
       values: [topic, partition],
     };
   }
@@ -173,16 +133,9 @@ export class RedshiftDialect implements Dialect {
   ): Query {
     return {
       text:
-        `UPDATE ${checkpoint(state, c)} SET ${EPOCH} = ${EPOCH} + 1, ${OWNER} = $3, ${CLAIMED_AT} = $4 ` +
+        `UPDATE ${this.checkpoint(state, c)} SET ${EPOCH} = ${EPOCH} + 1, ${OWNER} = $3, ${CLAIMED_AT} = $4 ` +
         `WHERE ${TOPIC} = $1 AND ${PARTITION} = $2`,
       values: [topic, partition, owner, at],
-    };
-  }
-
-  readClaim(state: string, c: TableContract, topic: string, partition: number): Query {
-    return {
-      text: `SELECT ${LAST_OFFSET}, ${EPOCH} FROM ${checkpoint(state, c)} WHERE ${TOPIC} = $1 AND ${PARTITION} = $2`,
-      values: [topic, partition],
     };
   }
 
@@ -190,14 +143,10 @@ export class RedshiftDialect implements Dialect {
     assertAdvances(c.name, cas);
     return {
       text:
-        `UPDATE ${checkpoint(state, c)} SET ${LAST_OFFSET} = $3, ${COMMITTED_AT} = $6 ` +
+        `UPDATE ${this.checkpoint(state, c)} SET ${LAST_OFFSET} = $3, ${COMMITTED_AT} = $6 ` +
         `WHERE ${TOPIC} = $1 AND ${PARTITION} = $2 AND ${EPOCH} = $4 AND ${LAST_OFFSET} = $5 AND ${LAST_OFFSET} < $3`,
       values: [cas.topic, cas.partition, cas.nextOffset, cas.epoch, cas.previousOffset, at],
     };
-  }
-
-  readCheckpoints(state: string, c: TableContract): string {
-    return `SELECT ${CHECKPOINT_COLUMNS.map(quoteIdent).join(', ')} FROM ${checkpoint(state, c)} ORDER BY ${TOPIC}, ${PARTITION}`;
   }
 
   /**
@@ -211,15 +160,15 @@ export class RedshiftDialect implements Dialect {
     const columns = c.columns.map(
       (col) => `${quoteIdent(col.name)} ${redshiftStagingType(col.type, this.compatibility)}`,
     );
-    return `CREATE TEMP TABLE ${stage} (${columns.join(', ')}, ${op} CHAR(1) NOT NULL)${this.keyAttributes(c, false)}`;
+    return `CREATE TEMP TABLE ${this.stage} (${columns.join(', ')}, ${this.op} CHAR(1) NOT NULL)${this.tableAttributes(c, false)}`;
   }
 
   dropStagingTable(): string {
-    return `DROP TABLE ${stage}`;
+    return `DROP TABLE ${this.stage}`;
   }
 
   copyFromS3(c: TableContract, uri: string, options: RedshiftCopyOptions): CopyStatement {
-    return copyFromS3(stage, [...c.columns.map((col) => quoteIdent(col.name)), op], uri, options);
+    return copyFromS3(this.stage, [...c.columns.map((col) => quoteIdent(col.name)), this.op], uri, options);
   }
 
   lastCopyCount(): string {
@@ -235,7 +184,7 @@ export class RedshiftDialect implements Dialect {
     assertNotStagingName(c);
     const t = quoteIdent(c.table);
     const insert = (where: string) =>
-      `INSERT INTO ${target(c)} (${names(c.columns)}) SELECT ${this.values(c.columns, '')} FROM ${stage}${where}`;
+      `INSERT INTO ${this.target(c)} (${this.names(c.columns)}) SELECT ${this.values(c.columns, '')} FROM ${this.stage}${where}`;
     if (c.mode === 'append') return [insert('')];
     const statements: string[] = [];
     if (c.version) {
@@ -243,28 +192,28 @@ export class RedshiftDialect implements Dialect {
       const v = quoteIdent(c.version);
       // The version guard: a change never overwrites a row, or undoes a delete, of a higher version.
       statements.push(
-        `DELETE FROM ${stage} USING ${target(c)} WHERE ${keyMatch(c, t)} AND ${t}.${v} > ${stage}.${v}`,
-        `DELETE FROM ${stage} USING ${tombstone(state, c)} WHERE ${keyMatch(c, b)} AND ${b}.${v} > ${stage}.${v}`,
+        `DELETE FROM ${this.stage} USING ${this.target(c)} WHERE ${this.keyMatch(c, t)} AND ${t}.${v} > ${this.stage}.${v}`,
+        `DELETE FROM ${this.stage} USING ${this.tombstone(state, c)} WHERE ${this.keyMatch(c, b)} AND ${b}.${v} > ${this.stage}.${v}`,
       );
     }
     if (this.mergeStrategy === 'merge') {
       statements.push(
-        `DELETE FROM ${target(c)} USING ${stage} WHERE ${keyMatch(c, t)} AND ${stage}.${op} = 'd'`,
+        `DELETE FROM ${this.target(c)} USING ${this.stage} WHERE ${this.keyMatch(c, t)} AND ${this.stage}.${this.op} = 'd'`,
       );
       statements.push(...this.tombstoneStatements(state, c, at));
       // MERGE allows one WHEN MATCHED action: deletes went above, so only upserts stay staged.
-      statements.push(`DELETE FROM ${stage} WHERE ${op} = 'd'`);
+      statements.push(`DELETE FROM ${this.stage} WHERE ${this.op} = 'd'`);
       const nonKeys = c.columns.filter((col) => !c.primaryKey.includes(col.name));
       const assigned = nonKeys.length > 0 ? nonKeys : c.columns;
       statements.push(
-        `MERGE INTO ${target(c)} USING ${stage} ON ${keyMatch(c, t)} ` +
-          `WHEN MATCHED THEN UPDATE SET ${assigned.map((col) => `${quoteIdent(col.name)} = ${this.value(col, `${stage}.`)}`).join(', ')} ` +
-          `WHEN NOT MATCHED THEN INSERT (${names(c.columns)}) VALUES (${this.values(c.columns, `${stage}.`)})`,
+        `MERGE INTO ${this.target(c)} USING ${this.stage} ON ${this.keyMatch(c, t)} ` +
+          `WHEN MATCHED THEN UPDATE SET ${assigned.map((col) => `${quoteIdent(col.name)} = ${this.value(col, `${this.stage}.`)}`).join(', ')} ` +
+          `WHEN NOT MATCHED THEN INSERT (${this.names(c.columns)}) VALUES (${this.values(c.columns, `${this.stage}.`)})`,
       );
       return statements;
     }
-    statements.push(`DELETE FROM ${target(c)} USING ${stage} WHERE ${keyMatch(c, t)}`);
-    statements.push(insert(` WHERE ${op} = 'u'`));
+    statements.push(`DELETE FROM ${this.target(c)} USING ${this.stage} WHERE ${this.keyMatch(c, t)}`);
+    statements.push(insert(` WHERE ${this.op} = 'u'`));
     statements.push(...this.tombstoneStatements(state, c, at));
     return statements;
   }
@@ -275,24 +224,20 @@ export class RedshiftDialect implements Dialect {
    * transactions that follow this rule wait for each other instead of one failing with 1023.
    */
   lockTables(state: string, c: TableContract): string {
-    return `LOCK TABLE ${touchedTables(state, c).sort().join(', ')}`;
+    return `LOCK TABLE ${this.touched(state, c).sort().join(', ')}`;
   }
 
   /** LOCK of the checkpoint table alone, for claims: they touch nothing else. */
   lockCheckpointTable(state: string, c: TableContract): string {
-    return `LOCK TABLE ${checkpoint(state, c)}`;
+    return `LOCK TABLE ${this.checkpoint(state, c)}`;
   }
 
   /** The cutoff comes from the sink's clock, which also dated the tombstones (the merge writes `at`). */
   pruneTombstones(state: string, c: TableContract, retentionMs: number, at: Date = new Date()): Query {
     return {
-      text: `DELETE FROM ${tombstone(state, c)} WHERE ${quoteIdent(RECORDED_AT)} < $1`,
+      text: `DELETE FROM ${this.tombstone(state, c)} WHERE ${quoteIdent(RECORDED_AT)} < $1`,
       values: [new Date(at.getTime() - retentionMs)],
     };
-  }
-
-  readTouchedTables(state: string, c: TableContract): string[] {
-    return touchedTables(state, c).map((t) => `SELECT count(*) FROM ${t}`);
   }
 
   /**
@@ -301,11 +246,7 @@ export class RedshiftDialect implements Dialect {
    * PostgreSQL's, so pg_locks is read instead.
    */
   findBlockers(state: string, c: TableContract, forDdl: boolean): Query {
-    if (this.compatibility === 'postgres')
-      return pgLocksBlockers(
-        [target(c), checkpoint(state, c), ...(c.version ? [tombstone(state, c)] : [])],
-        forDdl,
-      );
+    if (this.compatibility === 'postgres') return pgLocksBlockers(this.touched(state, c), forDdl);
     const relations = [
       `${c.schema}.${c.table}`,
       `${state}.${stateTableName(c, 'checkpoint')}`,
@@ -329,14 +270,6 @@ export class RedshiftDialect implements Dialect {
     };
   }
 
-  cancelSession(pid: number): Query {
-    return { text: 'SELECT pg_cancel_backend($1) AS cancelled', values: [pid] };
-  }
-
-  terminateSession(pid: number): Query {
-    return { text: 'SELECT pg_terminate_backend($1) AS cancelled', values: [pid] };
-  }
-
   /**
    * Redshift has no lock_timeout: a statement timeout is what bounds a lock wait. The
    * destination sets it short while it takes locks, then to the load budget for COPY and merge.
@@ -348,25 +281,26 @@ export class RedshiftDialect implements Dialect {
     return `SET statement_timeout TO ${ms}`;
   }
 
-  lockTimeout(ms: number): string {
-    if (!Number.isInteger(ms) || ms <= 0)
-      throw new Error(`lock timeout must be a positive whole number of ms, not ${ms}`);
+  protected lockWaitBound(ms: number): string {
     return this.statementTimeout(ms);
   }
 
   private tombstoneStatements(state: string, c: TableContract, at: Date): string[] {
     if (!c.version) return [];
     const b = quoteIdent(stateTableName(c, 'tombstone'));
-    const columns = names(keysAndVersion(c));
+    const columns = this.names(this.keysAndVersion(c));
     return [
-      `DELETE FROM ${tombstone(state, c)} USING ${stage} WHERE ${keyMatch(c, b)}`,
-      `INSERT INTO ${tombstone(state, c)} (${columns}, ${quoteIdent(RECORDED_AT)}) ` +
-        `SELECT ${columns}, ${timestampLiteral(at)} FROM ${stage} WHERE ${op} = 'd'`,
+      `DELETE FROM ${this.tombstone(state, c)} USING ${this.stage} WHERE ${this.keyMatch(c, b)}`,
+      `INSERT INTO ${this.tombstone(state, c)} (${columns}, ${quoteIdent(RECORDED_AT)}) ` +
+        `SELECT ${columns}, ${timestampLiteral(at)} FROM ${this.stage} WHERE ${this.op} = 'd'`,
     ];
   }
 
-  private type(column: ColumnContract): string {
-    return redshiftType(column.type, this.compatibility);
+  /** Matches `table`'s key columns with the staging table's, each qualified by its table's name. */
+  private keyMatch(c: TableContract, table: string): string {
+    return c.primaryKey
+      .map((k) => `${table}.${quoteIdent(k)} = ${this.stage}.${quoteIdent(k)}`)
+      .join(' AND ');
   }
 
   /** The staged value as the target column takes it: JSON text is parsed into SUPER. */
@@ -380,31 +314,7 @@ export class RedshiftDialect implements Dialect {
   private values(columns: ColumnContract[], qualifier: string): string {
     return columns.map((col) => this.value(col, qualifier)).join(', ');
   }
-
-  /**
-   * Merge tables (and their tombstones and staging table) are distributed on the first key
-   * column, so the merge joins run slice-local; targets and tombstones are sorted by the key.
-   */
-  private keyAttributes(c: TableContract, sorted: boolean): string {
-    if (this.compatibility !== 'redshift' || c.primaryKey.length === 0) return '';
-    const distribution = ` DISTKEY (${quoteIdent(c.primaryKey[0]!)})`;
-    return sorted ? `${distribution} SORTKEY (${c.primaryKey.map(quoteIdent).join(', ')})` : distribution;
-  }
 }
-
-const target = (c: TableContract) => qualify(c.schema, c.table);
-const checkpoint = (state: string, c: TableContract) => qualify(state, stateTableName(c, 'checkpoint'));
-const tombstone = (state: string, c: TableContract) => qualify(state, stateTableName(c, 'tombstone'));
-const names = (columns: ColumnContract[]) => columns.map((c) => quoteIdent(c.name)).join(', ');
-const keyMatch = (c: TableContract, table: string) =>
-  c.primaryKey.map((k) => `${table}.${quoteIdent(k)} = ${stage}.${quoteIdent(k)}`).join(' AND ');
-const keysAndVersion = (c: TableContract) =>
-  c.columns.filter((col) => c.primaryKey.includes(col.name) || col.name === c.version);
-const touchedTables = (state: string, c: TableContract) => [
-  target(c),
-  checkpoint(state, c),
-  ...(c.version ? [tombstone(state, c)] : []),
-];
 
 /** A Date as a TIMESTAMPTZ literal; its text is digits and separators only, never user data. */
 function timestampLiteral(at: Date): string {

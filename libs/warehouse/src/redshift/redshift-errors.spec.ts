@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WarehouseFailure } from '../errors';
+import { isDataError, WarehouseFailure } from '../errors';
 import { classifyPostgresError } from '../postgres/postgres-errors';
 import { classifyRedshiftError, RedshiftCopyFailed } from './redshift-errors';
 
@@ -40,12 +40,61 @@ describe('classifyRedshiftError', () => {
     expect(classifyRedshiftError(copy, false)).toBe(copy);
   });
 
+  it("classifies Redshift's COPY load errors and in-query data errors (XX000) as the data refused", () => {
+    const load = pgError(
+      'XX000',
+      "Load into table 'tablelane_stage' failed.  Check 'stl_load_errors' system table for details.",
+    );
+    expect(classifyRedshiftError(load, false)).toMatchObject({
+      code: 'XX000',
+      retriable: false,
+      dataError: true,
+    });
+    for (const message of [
+      'Numeric data overflow (result precision)',
+      'Overflow (Integer valid range -2147483648 to 2147483647)',
+      "Invalid digit, Value 'x', Pos 0, Type: Integer",
+      'JSON parsing error',
+      'invalid JSON object',
+    ])
+      expect(isDataError(classifyRedshiftError(pgError('XX000', message), false)), message).toBe(true);
+  });
+
+  it('keeps the in-query data messages to XX000, and never reads a broader pattern', () => {
+    expect(isDataError(classifyRedshiftError(pgError('42601', 'JSON parsing error'), false))).toBe(false);
+    for (const message of [
+      'ERROR: 1023 DETAIL: Serializable isolation violation on table',
+      'S3ServiceException:Access Denied',
+      'Load into table failed',
+      'overflowing buffer',
+    ])
+      expect(isDataError(classifyRedshiftError(pgError('XX000', message), false)), message).toBe(false);
+  });
+
+  it('classifies class 22 and 23 as the data refused, as its PostgreSQL-compatible mode raises them', () => {
+    expect(isDataError(classifyRedshiftError(pgError('22P02', 'invalid input syntax'), false))).toBe(true);
+    expect(isDataError(classifyRedshiftError(pgError('23505', 'duplicate key'), false))).toBe(true);
+    expect(isDataError(classifyRedshiftError(pgError('40001', 'could not serialize'), false))).toBe(false);
+    expect(isDataError(classifyRedshiftError(pgError('22P02', 'invalid input syntax'), true))).toBe(false);
+  });
+
   it('gives a failed COPY the classification of its cause', () => {
     expect(new RedshiftCopyFailed('t', 'COPY ...', violation).retriable).toBe(true);
     expect(new RedshiftCopyFailed('t', 'COPY ...', pgError('XX000', 'Access Denied')).retriable).toBe(false);
     expect(new RedshiftCopyFailed('t', 'COPY ...', new Error('Connection terminated'), true)).toMatchObject({
       code: 'CONNECTION_LOST',
       retriable: true,
+      dataError: false,
+    });
+    const load = pgError(
+      'XX000',
+      "Load into table 't' failed.  Check 'stl_load_errors' system table for details.",
+    );
+    expect(new RedshiftCopyFailed('t', 'COPY ...', load)).toMatchObject({
+      code: 'XX000',
+      retriable: false,
+      dataError: true,
+      cause: load,
     });
   });
 });

@@ -1,8 +1,8 @@
 import { PAYLOAD_HEADERS } from '@app/contracts';
-import { recordSizeUpperBound } from '@app/kafka';
 import type { Producer, ProducerRecord } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { sendDeadLetters } from './dead-letters';
+import { sendDeadLetters } from './dead-letter-writer';
+import { recordSizeUpperBound } from './message-limits';
 
 function recordingProducer() {
   const sends: ProducerRecord[] = [];

@@ -1,4 +1,5 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { kafkajsOf, type KafkaClient } from './kafka-client';
+import type { KafkaAdmin } from './kafka-admin.port';
 import type { LaneBaseline } from './lane-lookup';
 import { scanTopic } from './topic-range-reader';
 
@@ -11,8 +12,8 @@ const READ_TIMEOUT_MS = 30_000;
  * Reads only; creating the topic is the router's job.
  */
 export async function readLaneBaseline(
-  kafka: Kafka,
-  admin: Admin,
+  kafka: KafkaClient,
+  admin: KafkaAdmin,
   lanesTopic: string,
   changesTopic: string,
 ): Promise<LaneBaseline | undefined> {
@@ -31,6 +32,32 @@ export async function readLaneBaseline(
     READ_TIMEOUT_MS,
   );
   return latest;
+}
+
+/**
+ * Records a baseline as the latest for its changes topic (keyed by it, on the lanes topic's
+ * single partition), acknowledged by all in-sync replicas before it returns.
+ */
+export async function writeLaneBaseline(
+  kafka: KafkaClient,
+  lanesTopic: string,
+  baseline: LaneBaseline,
+): Promise<void> {
+  const producer = kafkajsOf(kafka).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic: lanesTopic,
+      acks: -1,
+      messages: [{ key: baseline.changesTopic, value: JSON.stringify(baseline), partition: 0 }],
+    });
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 /** Checks the shape of a recorded baseline: a wrong one would silently report wrong lanes. */

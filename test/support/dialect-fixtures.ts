@@ -1,0 +1,57 @@
+import { parseConfig, type TableContract } from '@app/config';
+
+/** Columns a dialect's spec adds to the common ones, to cover the types it maps its own way. */
+export interface ExtraColumns {
+  /** Go before `public.sales`'s version column. */
+  sales?: Record<string, string>;
+  users?: Record<string, string>;
+}
+
+/**
+ * The contracts the dialects' golden specs build their SQL from: a versioned merge table with
+ * a two-column key (`public.sales`), an unversioned one with JSON (`app.users`), an append
+ * table (`app.clicks`), and `ambiguous` (`sales__eu.orders`), whose plain `<schema>__<table>`
+ * state names would collide with another table's, so they carry a hash.
+ */
+export function dialectTables(
+  extra: ExtraColumns = {},
+): Record<'sales' | 'users' | 'clicks' | 'ambiguous', TableContract> {
+  const [sales, users, clicks, ambiguous] = parseConfig({
+    tables: [
+      {
+        name: 'public.sales',
+        columns: {
+          salesid: 'bigint',
+          listid: 'integer',
+          qty: 'integer',
+          price: 'numeric(8,2)',
+          note: 'varchar(20)',
+          ...extra.sales,
+          ver: 'bigint',
+        },
+        primaryKey: ['salesid', 'listid'],
+        version: 'ver',
+      },
+      {
+        name: 'app.users',
+        columns: { id: 'bigint', email: 'text', meta: 'json', ...extra.users },
+        primaryKey: ['id'],
+      },
+      { name: 'app.clicks', mode: 'append', columns: { at: 'timestamptz', url: 'text' } },
+      {
+        name: 'sales__eu.orders',
+        columns: { id: 'bigint', ver: 'bigint' },
+        primaryKey: ['id'],
+        version: 'ver',
+      },
+    ],
+  }).tables as [TableContract, TableContract, TableContract, TableContract];
+  return { sales, users, clicks, ambiguous };
+}
+
+/** The state schema, and the lane (topic and partition) the checkpoint statements are built for. */
+export const STATE = 'tablelane';
+export const LANE = { topic: 'tablelane.changes', partition: 3 } as const;
+
+/** A compare-and-set that moves the lane's checkpoint forward from 99 to 180 at epoch 4. */
+export const ADVANCE = { ...LANE, epoch: 4, previousOffset: 99, nextOffset: 180 };
