@@ -100,6 +100,10 @@ export function renderMarkdown(report: BenchReport): string {
           .join(', '),
     ),
     '',
+    'CPU per change, by component (µs of CPU per change sent, from the first send to lag 0): where each optimisation moves the cost.',
+    '',
+    ...cpuPerChangeTable([...report.tablelane, report.halfRate]),
+    '',
     '**naive pattern of seed 000** (each writer its own temp table + `DELETE … USING` + `INSERT … SELECT` on one shared table)',
     '',
     '| writers | isolation | rows/s | transactions | duplicate rows (keys) | serialization failures (40001) | deadlocks (40P01) | p99 batch latency |',
@@ -220,3 +224,26 @@ export const secs = (value: number) =>
   !Number.isFinite(value) ? 'n/a' : value < 1 ? `${(value * 1000).toFixed(0)} ms` : `${value.toFixed(2)} s`;
 const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : 'n/a');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+/** µs of CPU per change for every component of every run; components in the order first seen. */
+function cpuPerChangeTable(
+  runs: {
+    producers: number;
+    pacedChangesPerSecond: number | null;
+    changes: number;
+    cpu: { seconds: Record<string, number> };
+  }[],
+): string[] {
+  const components = [...new Set(runs.flatMap((r) => Object.keys(r.cpu.seconds)))];
+  const label = (r: (typeof runs)[number]) =>
+    r.pacedChangesPerSecond === null ? `${r.producers} producer${r.producers === 1 ? '' : 's'}` : 'paced run';
+  return [
+    `| run | ${components.join(' | ')} | total |`,
+    `|---|${components.map(() => '---:').join('|')}|---:|`,
+    ...runs.map((r) => {
+      const us = (seconds: number) => Math.round((seconds * 1e6) / Math.max(1, r.changes));
+      const cells = components.map((c) => us(r.cpu.seconds[c] ?? 0));
+      return `| ${label(r)} | ${cells.join(' | ')} | ${us(Object.values(r.cpu.seconds).reduce((a, b) => a + b, 0))} |`;
+    }),
+  ];
+}
