@@ -62,6 +62,13 @@ export interface TransactionalPipelineOptions {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   partitionsConsumedConcurrently?: number;
+  /**
+   * How long the broker may hold a fetch to gather `fetchMinBytes` of input: each fetch of a
+   * partition becomes one transaction, and a transaction costs the broker about the same
+   * whatever it carries, so under load fetches should be full, not one record each.
+   */
+  fetchMaxWaitMs?: number;
+  fetchMinBytes?: number;
   transactionTimeoutMs?: number;
   retryBackoffMs?: number;
 }
@@ -95,6 +102,8 @@ export class TransactionalPipeline {
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+      minBytes: options.fetchMinBytes ?? 64 * 1024,
+      maxWaitTimeInMs: options.fetchMaxWaitMs ?? 100,
       // read_committed: only committed input is routed (producers may be transactional too).
       readUncommitted: false,
     });
