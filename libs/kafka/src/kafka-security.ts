@@ -1,29 +1,10 @@
-import { TablelaneError, tlsCertificateProblem } from '@app/config';
+import { TablelaneError, tlsCertificateProblem, type KafkaConnectionSettings } from '@app/config';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 
-/** How to reach and authenticate to a cluster: what RuntimeSettings.kafka carries (libs/config). */
-export interface KafkaConnection {
-  brokers: string[];
-  clientId: string;
-  /** TLS to the brokers; absent = plaintext. */
-  ssl?: {
-    /** PEM CA bundle (contents); absent = Node's default trust store (public CAs). */
-    ca?: string;
-    /** Client certificate and key (PEM contents), for mutual TLS. */
-    cert?: string;
-    key?: string;
-    keyPassword?: string;
-    /** Check the broker certificate names the host connected to (default on). */
-    verifyHostname: boolean;
-    /** Where the CA came from, to name it in errors. */
-    caLocation?: string;
-  };
-  sasl?:
-    | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
-    | { mechanism: 'aws-msk-iam'; region: string };
-}
+/** How to reach and authenticate to a cluster: RuntimeSettings.kafka, built and checked by libs/config. */
+export type KafkaConnection = KafkaConnectionSettings;
 
 /** kafkajs' ssl and sasl options for a connection. The certificate chain is always verified. */
 export function kafkajsSecurity(connection: KafkaConnection): Pick<KafkaConfig, 'ssl' | 'sasl'> {
