@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Pool, type PoolConfig } from 'pg';
 import { LocalPipeline } from '../pipeline/local-pipeline';
 import { ensureStack, loadStackEnv, ROOT, stopStack } from '../pipeline/stack';
+import { BACKLOG_BATCH, runBacklog, type BacklogResult, type BacklogVariant } from './backlog';
 import { runCeiling, type CeilingResult } from './ceiling';
 import { runNaive, type Isolation, type NaiveResult } from './naive';
 import {
@@ -13,11 +14,13 @@ import {
   renderJson,
   renderMarkdown,
   renderSvg,
+  RSS_LIMIT_BYTES,
   secs,
   type BenchReport,
   type Machine,
 } from './report';
 import { deleteStagedObjects } from './staging-cleanup';
+import { runTransport, TRANSPORT_RECORD_BYTES, type TransportResult } from './transport';
 import {
   INVOCATION_SIZE,
   runSchema,
@@ -35,6 +38,12 @@ const NAIVE_SECONDS = Number(process.env.BENCH_NAIVE_SECONDS ?? 6);
 const NAIVE_ROWS_PER_TRANSACTION = INVOCATION_SIZE;
 const NAIVE_KEYS = 1000;
 const SEED = Number(process.env.BENCH_SEED ?? 8);
+const BACKLOG_CHANGES = Number(process.env.BENCH_BACKLOG_CHANGES ?? 1_000_000);
+const TRANSPORT_RECORDS = Number(process.env.BENCH_TRANSPORT_RECORDS ?? 1_000_000);
+const BACKLOG_VARIANTS: { variant: BacklogVariant; label: string }[] = [
+  { variant: 'router + sinks', label: 'drain' },
+  { variant: 'sinks alone', label: 'sinksonly' },
+];
 const CEILING_REPEATS = 3;
 const PARTITIONS = 8;
 const PORTS = { producer: 18180, router: 18183, sinks: [18182, 18184] };
@@ -44,7 +53,9 @@ const RESULTS = resolve(ROOT, 'bench/results');
  * `npm run bench`: on this machine, in one run, (a) tablelane end to end at several producer
  * counts and once paced at half its best throughput, (b) the ceiling (the same changes merged
  * straight into PostgreSQL with COPY and merge), (c) the naive pattern of seed 000 at READ
- * COMMITTED and SERIALIZABLE. Writes bench/results/latest.{json,md,svg}. Targets are reported,
+ * COMMITTED and SERIALIZABLE, (d) a pre-produced backlog drained by router + sinks and by the
+ * sinks alone, (e) the transport ceiling (Kafka's perf tools and kafkajs). Writes
+ * bench/results/latest.{json,md,svg}. Targets are reported,
  * not enforced: it exits non-zero only when the benchmark itself fails (e.g. a wrong warehouse).
  */
 async function main(): Promise<number> {
@@ -187,6 +198,43 @@ async function main(): Promise<number> {
       }
     }
 
+    // (d) backlog drain
+    console.log(
+      `\n(d) backlog drain: ${BACKLOG_CHANGES} changes produced first, then router + sinks, and the sinks alone on a pre-routed changes topic`,
+    );
+    const backlog: BacklogResult[] = [];
+    for (const { variant, label } of BACKLOG_VARIANTS) {
+      schemas.push(runSchema(prefix, label), `${runSchema(prefix, label)}_state`);
+      console.log(`  ${variant}`);
+      const result = await runBacklog({
+        variant,
+        label,
+        run,
+        workdir,
+        schemaPrefix: prefix,
+        changes: BACKLOG_CHANGES,
+        // One seed for both variants: the same changes, each into its own schema.
+        seed: SEED + 100,
+        partitions: PARTITIONS,
+        ports: PORTS,
+        sinkEnv: { LOG_LEVEL: 'debug', S3_PREFIX: stagingPrefix },
+        pool,
+      });
+      for (const phase of result.phases)
+        if (phase.differences) verify(`backlog ${phase.phase}`, phase.differences);
+      backlog.push(result);
+    }
+
+    // (e) transport ceiling
+    console.log(
+      `\n(e) transport ceiling: ${TRANSPORT_RECORDS} records of ${TRANSPORT_RECORD_BYTES} bytes, Kafka's perf tools and kafkajs`,
+    );
+    const transport: TransportResult[] = await runTransport({
+      run,
+      records: TRANSPORT_RECORDS,
+      partitions: PARTITIONS,
+    });
+
     const report: BenchReport = {
       generatedAt: new Date().toISOString(),
       durationSeconds: (Date.now() - began) / 1000,
@@ -205,13 +253,20 @@ async function main(): Promise<number> {
         naiveKeys: NAIVE_KEYS,
         ceilingRepeats: CEILING_REPEATS,
         ceilingChangesPerSecond: ceilings.map((c) => Math.round(c.changesPerSecond)),
+        backlogChanges: BACKLOG_CHANGES,
+        backlogSendSize: BACKLOG_BATCH,
+        transportRecords: TRANSPORT_RECORDS,
+        transportRecordBytes: TRANSPORT_RECORD_BYTES,
+        rssLimitBytes: RSS_LIMIT_BYTES,
         seed: SEED,
       },
       tablelane,
       halfRate: halfRate!,
       ceiling,
       naive,
-      targets: judgeTargets(tablelane, halfRate!, ceiling),
+      backlog,
+      transport,
+      targets: judgeTargets(tablelane, halfRate!, ceiling, backlog),
       failures,
     };
     const markdown = renderMarkdown(report);

@@ -19,13 +19,20 @@ const STACK_COMPONENTS: Record<string, string> = {
 /**
  * Measures where the machine's CPU goes during a run, from /proc: each process is put into a
  * component (ours by pid, the stack's JVMs by their -Dtablelane.stack= flag, PostgreSQL by
- * name, everything else as `other`). Processes that exit during the window are not counted.
+ * name, everything else as `other`). Processes that exit during the window are not counted;
+ * a process that starts during it counts with all its CPU time (it had none before).
  */
 export class CpuMeter {
   private before = new Map<number, number>();
   private machineBefore = { busy: 0, total: 0 };
 
   constructor(private readonly ours: Map<number, string>) {}
+
+  /** Counts a process under a component of its own; one started during the window counts whole. */
+  track(pid: number, component: string): this {
+    this.ours.set(pid, component);
+    return this;
+  }
 
   start(): this {
     this.before = processTicks();

@@ -23,7 +23,15 @@ export interface PipelineOptions {
   ports: { producer: number; router: number; sinks: number[] };
   /** Extra environment for the sinks only (e.g. LOG_LEVEL=debug for per-batch commit logs). */
   sinkEnv?: Record<string, string>;
+  /**
+   * The apps to start with the pipeline (default: all of them); the others start later with
+   * startApps(), e.g. after a backlog was produced (an empty list: only the topics).
+   */
+  startApps?: PipelineApp[];
 }
+
+/** The apps of a pipeline, by role: `sinks` are all of them (one per sink port). */
+export type PipelineApp = 'router' | 'sinks' | 'producer';
 
 export interface Lag {
   /** Ingest messages the router has not committed yet. */
@@ -39,6 +47,8 @@ export interface Lag {
  */
 export class LocalPipeline {
   readonly gatewayUrl: string;
+  /** The apps running now: started and not stopped since. */
+  private running: { role: PipelineApp; app: AppProcess }[] = [];
 
   private constructor(
     readonly options: PipelineOptions,
@@ -46,14 +56,24 @@ export class LocalPipeline {
     readonly topics: { ingest: string; changes: string; dlq: string },
     readonly groups: { router: string; sink: string },
     readonly apiKey: string,
-    readonly apps: AppProcess[],
-    readonly sinks: AppProcess[],
+    private readonly spawn: Record<PipelineApp, () => AppProcess[]>,
     private readonly admin: KafkaAdmin,
   ) {
     this.gatewayUrl = `http://127.0.0.1:${options.ports.producer}`;
   }
 
-  /** Creates the topics, starts every app and waits until each one reports ready. */
+  /** Every app running now. */
+  get apps(): AppProcess[] {
+    const order: PipelineApp[] = ['router', 'sinks', 'producer'];
+    return order.flatMap((role) => this.running.filter((r) => r.role === role).map((r) => r.app));
+  }
+
+  /** The sinks running now. */
+  get sinks(): AppProcess[] {
+    return this.running.filter((r) => r.role === 'sinks').map((r) => r.app);
+  }
+
+  /** Creates the topics, starts the apps (all unless `startApps` says) and waits until each one reports ready. */
   static async start(options: PipelineOptions): Promise<LocalPipeline> {
     const { kind, run, workdir, partitions, ports } = options;
     const topics = {
@@ -81,63 +101,87 @@ export class LocalPipeline {
     const apiKey = randomBytes(16).toString('hex');
     const common = { TABLELANE_CONFIG: configPath, LOG_LEVEL: 'info' };
     const groups = { router: `tablelane-${kind}-router-${run}`, sink: `tablelane-${kind}-sink-${run}` };
-    const router = new AppProcess(
-      'router',
-      'router',
-      {
-        ...common,
-        PORT: String(ports.router),
-        TABLELANE_ROUTER_GROUP: groups.router,
-        TABLELANE_ROUTER_TRANSACTIONAL_ID: groups.router,
-      },
-      resolve(workdir, 'router.log'),
-    );
-    const sinks = ports.sinks.map(
-      (port, i) =>
-        new AppProcess(
-          `sink-${i + 1}`,
-          'sink',
-          { ...common, ...options.sinkEnv, PORT: String(port), TABLELANE_SINK_GROUP: groups.sink },
-          resolve(workdir, `sink-${i + 1}.log`),
-        ),
-    );
-    const producer = new AppProcess(
-      'producer',
-      'producer',
-      {
-        ...common,
-        PORT: String(ports.producer),
-        TABLELANE_API_KEYS: JSON.stringify([
-          {
-            name: kind,
-            sha256: createHash('sha256').update(apiKey).digest('hex'),
-            tables: options.apiKeyTables,
-          },
-        ]),
-      },
-      resolve(workdir, 'producer.log'),
-    );
+    const router = () =>
+      new AppProcess(
+        'router',
+        'router',
+        {
+          ...common,
+          PORT: String(ports.router),
+          TABLELANE_ROUTER_GROUP: groups.router,
+          TABLELANE_ROUTER_TRANSACTIONAL_ID: groups.router,
+        },
+        resolve(workdir, 'router.log'),
+      );
+    const sinks = () =>
+      ports.sinks.map(
+        (port, i) =>
+          new AppProcess(
+            `sink-${i + 1}`,
+            'sink',
+            { ...common, ...options.sinkEnv, PORT: String(port), TABLELANE_SINK_GROUP: groups.sink },
+            resolve(workdir, `sink-${i + 1}.log`),
+          ),
+      );
+    const producer = () =>
+      new AppProcess(
+        'producer',
+        'producer',
+        {
+          ...common,
+          PORT: String(ports.producer),
+          TABLELANE_API_KEYS: JSON.stringify([
+            {
+              name: kind,
+              sha256: createHash('sha256').update(apiKey).digest('hex'),
+              tables: options.apiKeyTables,
+            },
+          ]),
+        },
+        resolve(workdir, 'producer.log'),
+      );
     const pipeline = new LocalPipeline(
       options,
       config,
       topics,
       groups,
       apiKey,
-      [router, ...sinks, producer],
-      sinks,
+      { router: () => [router()], sinks, producer: () => [producer()] },
       admin,
     );
     try {
-      await Promise.all(
-        [ports.producer, ports.router, ...ports.sinks].map((port) =>
-          waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000),
-        ),
-      );
+      await pipeline.startApps(options.startApps ?? ['router', 'sinks', 'producer']);
     } catch (error) {
       await pipeline.stop();
       throw error;
     }
     return pipeline;
+  }
+
+  /** Starts apps that are not running and waits until each one reports ready; returns them. */
+  async startApps(roles: PipelineApp[]): Promise<AppProcess[]> {
+    const { ports } = this.options;
+    const portsOf: Record<PipelineApp, number[]> = {
+      router: [ports.router],
+      sinks: ports.sinks,
+      producer: [ports.producer],
+    };
+    const fresh = roles.filter((role) => !this.running.some((r) => r.role === role));
+    const started = fresh.flatMap((role) => this.spawn[role]().map((app) => ({ role, app })));
+    this.running.push(...started);
+    await Promise.all(
+      fresh
+        .flatMap((role) => portsOf[role])
+        .map((port) => waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000)),
+    );
+    return started.map((r) => r.app);
+  }
+
+  /** Stops running apps (graceful drain first); the topics, groups and their offsets stay. */
+  async stopApps(roles: PipelineApp[]): Promise<void> {
+    const stopping = this.running.filter((r) => roles.includes(r.role));
+    this.running = this.running.filter((r) => !roles.includes(r.role));
+    await Promise.all(stopping.map((r) => r.app.stop()));
   }
 
   /** Throws when an app has exited: a run cannot go on without it. */
@@ -181,9 +225,10 @@ export class LocalPipeline {
     return texts.flatMap(parsePrometheus);
   }
 
-  /** Stops every app (graceful drain first), then deletes the run's topics and registry subject. */
+  /** Stops every app (graceful drain first), then deletes the run's topics, consumer groups and registry subject. */
   async stop(): Promise<void> {
-    await Promise.all(this.apps.map((app) => app.stop()));
+    await this.stopApps(['router', 'sinks', 'producer']);
+    await this.admin.deleteGroups(Object.values(this.groups)).catch(() => undefined);
     await this.admin
       .deleteTopics({ topics: [...Object.values(this.topics), `${this.topics.changes}.lanes`] })
       .catch(() => undefined);
