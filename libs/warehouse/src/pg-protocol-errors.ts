@@ -77,9 +77,16 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 /**
  * Two sinks starting together both run CREATE ... IF NOT EXISTS: the loser gets a unique
- * violation on the system catalog (or duplicate schema/table). The next attempt finds the
- * object there, so a retry fixes it; it is never the data's fault.
+ * violation on the system catalog, a duplicate schema or table, or (when both create the
+ * table's row type at once) 42710 `type "…" already exists`, seen in the demo's two sinks. The
+ * next attempt finds the object there, so a retry fixes it; it is never the data's fault. Every
+ * DDL tablelane runs is IF NOT EXISTS, so a duplicate object is only ever such a race.
  */
 function isConcurrentCreation(code: string, error: { schema?: unknown }): boolean {
-  return code === '42P06' || code === '42P07' || (code === '23505' && error.schema === 'pg_catalog');
+  return (
+    code === '42P06' ||
+    code === '42P07' ||
+    code === '42710' ||
+    (code === '23505' && error.schema === 'pg_catalog')
+  );
 }

@@ -24,6 +24,10 @@ describe('classifyPostgresError', () => {
     expect(classifyPostgresError(race, false).retriable).toBe(true);
     expect(isDataError(classifyPostgresError(race, false))).toBe(false);
     expect(classifyPostgresError(pgError('42P07'), false).retriable).toBe(true);
+    // Both sinks creating the table's row type at once.
+    expect(classifyPostgresError(pgError('42710', 'type "s__t__ckpt" already exists'), false).retriable).toBe(
+      true,
+    );
     const dataDuplicate = Object.assign(pgError('23505'), { schema: 'public' });
     expect(classifyPostgresError(dataDuplicate, false).retriable).toBe(false);
   });
