@@ -32,15 +32,7 @@ describe('tablelane lag', () => {
     const p = cliPipeline('cli.lag');
     const tables = tablesFor(p.schema);
     const config = p.writeConfig(tables);
-    const created = await p.cli(config, [
-      'topics',
-      'create',
-      '--ingest-partitions',
-      '1',
-      '--changes-partitions',
-      String(RECORDED_PARTITIONS),
-    ]);
-    expect(created.code, created.stdout + created.stderr).toBe(0);
+    await p.createTopics(config, { ingest: 1, changes: RECORDED_PARTITIONS });
 
     // The router records the baseline for 4 partitions and routes a few changes per table.
     const router = p.startRouter(config);

@@ -101,15 +101,7 @@ describe('the pipeline over SASL_SSL only (SCRAM, CA-verified, host name checked
     const p = cliPipeline('secure.e2e', secure);
     const tables = TABLES(p.schema);
     const config = p.writeConfig(tables);
-    const created = await p.cli(config, [
-      'topics',
-      'create',
-      '--ingest-partitions',
-      '2',
-      '--changes-partitions',
-      '2',
-    ]);
-    expect(created.code, created.stdout + created.stderr).toBe(0);
+    await p.createTopics(config, { ingest: 2, changes: 2 });
 
     const router = p.startRouter(config);
     await router.waitFor(/router running/);

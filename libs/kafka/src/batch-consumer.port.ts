@@ -44,7 +44,7 @@ export interface ConsumedRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: RecordHeaders;
+  headers?: RecordHeaders;
   /** Broker or producer timestamp, epoch ms as a decimal string. */
   timestamp: string;
 }

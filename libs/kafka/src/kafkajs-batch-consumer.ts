@@ -73,7 +73,8 @@ export class KafkajsBatchConsumer implements BatchConsumer {
         handler({
           topic: batch.topic,
           partition: batch.partition,
-          records: batch.messages.map((m) => ({ ...m, headers: m.headers ?? {} })),
+          // kafkajs' messages as they are: no copy per record on the hot path.
+          records: batch.messages,
           firstOffset: () => batch.firstOffset(),
           lastOffset: () => batch.lastOffset(),
           resolveOffset,

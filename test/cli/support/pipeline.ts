@@ -37,6 +37,8 @@ export interface CliPipeline {
     args: string[],
     extraEnv?: Record<string, string>,
   ): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** `tablelane topics create` with these partition counts; throws with its output unless it exits 0. */
+  createTopics(configPath: string, partitions: { ingest: number; changes: number }): Promise<void>;
   /** Runs the CLI with --json; throws with its stderr unless it exits 0. */
   cliJson<T = unknown>(configPath: string, args: string[]): Promise<T>;
   startRouter(configPath: string): AppProcess;
@@ -95,6 +97,18 @@ export function cliPipeline(prefix: string, env: Record<string, string> = {}): C
         if (typeof failed.code !== 'number') throw error;
         return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
       }
+    },
+    async createTopics(configPath, partitions) {
+      const created = await this.cli(configPath, [
+        'topics',
+        'create',
+        '--ingest-partitions',
+        String(partitions.ingest),
+        '--changes-partitions',
+        String(partitions.changes),
+      ]);
+      if (created.code !== 0)
+        throw new Error(`tablelane topics create exited ${created.code}: ${created.stdout}${created.stderr}`);
     },
     async cliJson(configPath, args) {
       const result = await this.cli(configPath, [...args, '--json']);

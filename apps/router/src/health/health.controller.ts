@@ -5,6 +5,9 @@ import { RouterService } from '../router.service';
 
 @Controller()
 export class HealthController {
+  // Built once: the settings (and a CA file) are read at start, not on every probe.
+  private readonly registry = new HttpSchemaRegistry(runtimeSettings().schemaRegistry, 2000);
+
   constructor(private readonly router: RouterService) {}
 
   /** Liveness: the process answers. */
@@ -21,7 +24,7 @@ export class HealthController {
   @Get('readyz')
   async ready(): Promise<string> {
     if (!this.router.isConsuming) throw new HttpException('not consuming', 503);
-    if (!(await new HttpSchemaRegistry(runtimeSettings().schemaRegistry, 2000).answers())) {
+    if (!(await this.registry.answers())) {
       throw new HttpException('schema registry not answering', 503);
     }
     return 'ready';
