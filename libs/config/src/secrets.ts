@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
  * here when libs/config reads them, so that `redactSecrets` can mask them anywhere they end up:
  * a settings object, an error message, a URL in a log line, the sink's /status.
  */
-const knownSecrets = new Set<string>();
+/** Longest first, so a secret containing another is masked whole; kept sorted as secrets arrive. */
+const knownSecrets: string[] = [];
 
 /**
  * Shorter values are too likely to be ordinary words or numbers to scrub from every text (a
@@ -19,7 +20,9 @@ export const REDACTED = '***';
 
 /** Remembers a secret value, so `redactSecrets` masks it wherever it appears. */
 export function rememberSecret(value: string | undefined): void {
-  if (value !== undefined && value.length >= MIN_SCRUBBED_LENGTH) knownSecrets.add(value);
+  if (value === undefined || value.length < MIN_SCRUBBED_LENGTH || knownSecrets.includes(value)) return;
+  knownSecrets.push(value);
+  knownSecrets.sort((a, b) => b.length - a.length);
 }
 
 /**
@@ -66,9 +69,7 @@ export function redactText(text: string): string {
     .replace(PEM_PRIVATE_KEY, REDACTED)
     .replace(PEM_CERTIFICATE, '<certificate>')
     .replace(URL_PASSWORD, `$1${REDACTED}@`);
-  // Longest first, so a secret containing another is masked whole.
-  for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length))
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  for (const secret of knownSecrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   return out;
 }
 
