@@ -58,6 +58,9 @@ export function ingestValueSubject(topic: string): string {
 
 /** Maps the JSON form to the Avro record. */
 export function toAvroRecord(event: ChangeEvent): AvroChangeRecord {
+  // The Avro ingest form carries what producers send; truncates come from CDC feeds, which
+  // the router reads in their own format and writes to the lanes as JSON.
+  if (event.op === 'truncate') throw new Error('a truncate has no Avro ingest form; send it as JSON');
   return {
     table: event.table,
     op: event.op,
