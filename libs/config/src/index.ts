@@ -1,4 +1,5 @@
 export * from './app-settings';
+export * from './cdc-feed';
 export * from './column-type';
 export * from './config-error';
 export * from './identifier';

@@ -53,6 +53,7 @@ export function parseConfig(
     defaults: file.defaults,
     maxBufferedBytes: file.maxBufferedBytes,
     tables: file.tables.map((table) => tableContract(table, file.defaults.flush)),
+    cdc: file.cdc,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cdcFeedSchema } from './cdc-feed.schema';
 import { formatColumnType, parseColumnType, SUPPORTED_TYPES, type ColumnType } from './column-type';
 import { isMapping, relationProblem } from './config-issue';
 import { IDENTIFIER_PATTERN, identifierProblem, isIdentifier, notAnIdentifier } from './identifier';
@@ -333,43 +334,80 @@ const mustBeSchemaTable = (name: unknown) =>
 
 /** The whole file. Topic defaults come from the environment, so the schema is built per call. */
 export function tableFileSchema(topicDefaults: TopicSettings) {
-  return z.object(
-    {
-      topics: topicsSchema(topicDefaults),
-      warehouse: warehouseSchema,
-      defaults: defaultsSchema,
-      maxBufferedBytes: documented(wholePositive().prefault(256 * 1024 * 1024), {
-        valueType: 'positive integer (bytes)',
-        description:
-          "memory for buffered changes across a sink's lanes; a lane over its share (the limit over the lanes owned) pauses its partition",
-        defaultText: '268435456 (256 MiB)',
-      }),
-      tables: z
-        .array(tableSchema, { error: () => 'must be a non-empty list of table contracts' })
-        .min(1, { error: () => 'must be a non-empty list of table contracts' })
-        .superRefine(
-          (tables, ctx) => {
-            if (!Array.isArray(tables)) return;
-            const seen = new Set<string>();
-            tables.forEach((table: unknown, index) => {
-              // Runs even when a table failed, so its value may be anything: read the name only.
-              const name = isMapping(table) ? table.name : undefined;
-              if (typeof name !== 'string') return;
-              if (seen.has(name))
-                relationProblem(
-                  ctx,
-                  `table ${name} is declared twice; merge the two entries into one`,
-                  [index],
-                  `tables[${index}]`,
-                );
-              seen.add(name);
-            });
-          },
-          { when: () => true },
-        ),
-    },
-    { error: () => 'the file must be a mapping with a `tables:` list' },
-  );
+  return z
+    .object(
+      {
+        topics: topicsSchema(topicDefaults),
+        warehouse: warehouseSchema,
+        defaults: defaultsSchema,
+        maxBufferedBytes: documented(wholePositive().prefault(256 * 1024 * 1024), {
+          valueType: 'positive integer (bytes)',
+          description:
+            "memory for buffered changes across a sink's lanes; a lane over its share (the limit over the lanes owned) pauses its partition",
+          defaultText: '268435456 (256 MiB)',
+        }),
+        tables: z
+          .array(tableSchema, { error: () => 'must be a non-empty list of table contracts' })
+          .min(1, { error: () => 'must be a non-empty list of table contracts' })
+          .superRefine(
+            (tables, ctx) => {
+              if (!Array.isArray(tables)) return;
+              const seen = new Set<string>();
+              tables.forEach((table: unknown, index) => {
+                // Runs even when a table failed, so its value may be anything: read the name only.
+                const name = isMapping(table) ? table.name : undefined;
+                if (typeof name !== 'string') return;
+                if (seen.has(name))
+                  relationProblem(
+                    ctx,
+                    `table ${name} is declared twice; merge the two entries into one`,
+                    [index],
+                    `tables[${index}]`,
+                  );
+                seen.add(name);
+              });
+            },
+            { when: () => true },
+          ),
+        // Walked by the settings reference down to each feed's keys.
+        cdc: z.array(cdcFeedSchema, { error: () => 'must be a list of CDC feeds' }).default([]),
+      },
+      { error: () => 'the file must be a mapping with a `tables:` list' },
+    )
+    .superRefine(
+      (file, ctx) => {
+        const ours = new Set([file.topics.ingest, file.topics.changes, file.topics.dlq]);
+        file.cdc.forEach((feed, index) => {
+          const at = `cdc[${index}] (${feed.name})`;
+          for (const topic of feed.topics)
+            if (ours.has(topic))
+              relationProblem(
+                ctx,
+                `topic ${topic} is one of tablelane's own; name the source's topics`,
+                [],
+                at,
+              );
+          for (const binding of feed.tables) {
+            const table = file.tables.find((t) => t.name === binding.table);
+            if (!table)
+              relationProblem(
+                ctx,
+                `source ${binding.source} loads ${binding.table}, which is not a declared table`,
+                [],
+                at,
+              );
+            else if (table.mode !== 'merge' || typeof table.version !== 'string')
+              relationProblem(
+                ctx,
+                `table ${binding.table} takes a CDC feed, so it must be a merge table with a version column (bigint or numeric) that orders changes by their source position, e.g. version: source_lsn`,
+                [],
+                at,
+              );
+          }
+        });
+      },
+      { when: (payload) => !hasIssueAt(payload.issues, ['tables', 'cdc', 'topics']) },
+    );
 }
 
 export type TableFile = z.output<ReturnType<typeof tableFileSchema>>;

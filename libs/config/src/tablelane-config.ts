@@ -1,3 +1,4 @@
+import type { CdcFeed } from './cdc-feed';
 import type { FlushPolicy, TableContract } from './table-contract';
 
 export type WarehouseKind = 'postgres' | 'redshift';
@@ -42,6 +43,8 @@ export interface TablelaneConfig {
   /** Buffered bytes across all lanes of one sink above which consumption pauses. */
   maxBufferedBytes: number;
   tables: TableContract[];
+  /** CDC feeds the router reads besides the ingest topic; none by default. */
+  cdc: CdcFeed[];
 }
 
 export function findTable(config: TablelaneConfig, name: string): TableContract | undefined {
