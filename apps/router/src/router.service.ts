@@ -158,7 +158,7 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
     this.pipeline = new TransactionalPipeline({
       kafka,
       groupId: this.settings.groupId,
-      inputTopic: topics.ingest,
+      inputTopics: [topics.ingest],
       transactionalIdPrefix: this.settings.transactionalIdPrefix,
       sessionTimeoutMs: this.settings.sessionTimeoutMs,
       partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,

@@ -18,3 +18,4 @@ export * from './lane-lookup';
 export * from './lane-baseline-topic';
 export * from './lag-reader';
 export * from './ingest-producer';
+export * from './framed-avro-decoder';

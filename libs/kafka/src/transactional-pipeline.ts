@@ -34,7 +34,8 @@ export interface PipelineOutput {
 export interface TransactionalPipelineOptions {
   kafka: KafkaClient;
   groupId: string;
-  inputTopic: string;
+  /** The topics read (the ingest topic, and CDC feeds' source topics), all from the start. */
+  inputTopics: readonly string[];
   /** Each input partition gets its own transactional id: `<prefix>.<topic>.<partition>`. */
   transactionalIdPrefix: string;
   /**
@@ -93,7 +94,8 @@ interface PartitionLane {
 export class TransactionalPipeline {
   private readonly consumer: Consumer;
   private readonly admin: KafkaAdmin;
-  private readonly lanes = new Map<number, PartitionLane>();
+  /** By `laneId(topic, partition)`: one producer, so one transactional id, per input partition. */
+  private readonly lanes = new Map<string, PartitionLane>();
   private stopping = false;
   private consuming = false;
 
@@ -115,15 +117,15 @@ export class TransactionalPipeline {
     await this.admin.connect();
     await consumer.connect();
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      const assigned = new Set(event.payload.memberAssignment[options.inputTopic] ?? []);
-      options.logger.info(
-        { groupId: options.groupId, partitions: [...assigned] },
-        'router partitions assigned',
+      const assignment = event.payload.memberAssignment;
+      const assigned = new Set(
+        Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => laneId(topic, p))),
       );
-      for (const [partition, lane] of this.lanes) {
+      options.logger.info({ groupId: options.groupId, partitions: assignment }, 'router partitions assigned');
+      for (const [id, lane] of this.lanes) {
         // A partition may have had another owner since we last wrote it: verify again.
         lane.verified = false;
-        if (!assigned.has(partition)) void this.dropProducer(partition);
+        if (!assigned.has(id)) void this.dropProducer(id);
       }
     });
     consumer.on(consumer.events.CRASH, (event) => {
@@ -131,7 +133,7 @@ export class TransactionalPipeline {
       if (!event.payload.restart && !this.stopping) options.onFatal(event.payload.error);
     });
     consumer.on(consumer.events.GROUP_JOIN, () => (this.consuming = true));
-    await consumer.subscribe({ topic: options.inputTopic, fromBeginning: true });
+    await consumer.subscribe({ topics: [...options.inputTopics], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -148,7 +150,7 @@ export class TransactionalPipeline {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.consumer.disconnect();
-    await Promise.all([...this.lanes.keys()].map((p) => this.dropProducer(p)));
+    await Promise.all([...this.lanes.keys()].map((id) => this.dropProducer(id)));
     await this.admin.disconnect();
   }
 
@@ -237,11 +239,12 @@ export class TransactionalPipeline {
   ): Promise<{ kind: 'committed' | 'stopped' } | { kind: 'failed'; failure: PipelineFailure }> {
     const { topic, partition } = records[0]!;
     const firstOffset = records[0]!.offset;
-    const lane = this.laneOf(partition);
+    const id = laneId(topic, partition);
+    const lane = this.laneOf(id);
     let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
     let stage: 'transform' | 'kafka' = 'kafka';
     try {
-      const producer = await this.producerFor(partition, lane);
+      const producer = await this.producerFor(id, lane);
       // The first transaction of a producer runs InitProducerId, which fences older owners
       // of this partition and settles their open transaction (commit or abort).
       transaction = await producer.transaction();
@@ -286,7 +289,7 @@ export class TransactionalPipeline {
     } catch (error) {
       if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
       // After a fence or a failed commit the producer's state is unknown: start afresh.
-      await this.dropProducer(partition);
+      await this.dropProducer(id);
       return { kind: 'failed', failure: classifyFailure(error, stage) };
     }
   }
@@ -295,19 +298,19 @@ export class TransactionalPipeline {
     return messageBudget(this.options.maxMessageBytes?.get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES);
   }
 
-  private laneOf(partition: number): PartitionLane {
-    let lane = this.lanes.get(partition);
+  private laneOf(id: string): PartitionLane {
+    let lane = this.lanes.get(id);
     if (!lane) {
       lane = { verified: false };
-      this.lanes.set(partition, lane);
+      this.lanes.set(id, lane);
     }
     return lane;
   }
 
-  private async producerFor(partition: number, lane: PartitionLane): Promise<Producer> {
+  private async producerFor(id: string, lane: PartitionLane): Promise<Producer> {
     if (lane.producer) return lane.producer;
     const producer = kafkajsOf(this.options.kafka).producer({
-      transactionalId: `${this.options.transactionalIdPrefix}.${this.options.inputTopic}.${partition}`,
+      transactionalId: `${this.options.transactionalIdPrefix}.${id}`,
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: this.options.transactionTimeoutMs ?? 60_000,
@@ -318,8 +321,8 @@ export class TransactionalPipeline {
     return producer;
   }
 
-  private async dropProducer(partition: number): Promise<void> {
-    const lane = this.lanes.get(partition);
+  private async dropProducer(id: string): Promise<void> {
+    const lane = this.lanes.get(id);
     const producer = lane?.producer;
     if (!lane || !producer) return;
     lane.producer = undefined;
@@ -356,3 +359,8 @@ function groupByTopic(outputs: PipelineOutput[]) {
 const truncate = (text: string, max = 500) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An input partition's name in the lanes map and its transactional id: `<topic>.<partition>`. */
+function laneId(topic: string, partition: number): string {
+  return `${topic}.${partition}`;
+}
