@@ -30,6 +30,14 @@ S3_BUCKET="${TABLELANE_S3_BUCKET:-tablelane}"
 PG_DATABASE="test"
 PG_USER=postgres
 
+# The CDC source: a PostgreSQL cluster of the stack's own with wal_level=logical, for the
+# Debezium connector of test/cdc (the one on 5432 is the warehouse and is not reconfigured).
+CDC_SOURCE_PORT="${TABLELANE_CDC_SOURCE_PORT:-5433}"
+CDC_SOURCE_DATABASE=source
+CDC_SOURCE_USER=postgres
+# The data dir of the cluster up.sh started (written by up.sh, read by down.sh and status.sh).
+CDC_SOURCE_RECORD="$RUN_DIR/cdc-source.datadir"
+
 # Apicurio 3.x serves the Confluent Schema Registry API (v7) under this path.
 REGISTRY_CCOMPAT_PATH=/apis/ccompat/v7
 
@@ -53,6 +61,7 @@ component_port() {
     registry) echo "$REGISTRY_PORT" ;;
     s3) echo "$S3_PORT" ;;
     postgres) echo "$PG_PORT" ;;
+    cdc-source) echo "$CDC_SOURCE_PORT" ;;
     *) return 1 ;;
   esac
 }
@@ -79,5 +88,60 @@ pg_up() {
     pg_isready -q -h "$STACK_HOST" -p "$PG_PORT" >/dev/null 2>&1
   else
     port_open "$PG_PORT"
+  fi
+}
+
+# ---------------------------------------------------------------- CDC source (PostgreSQL)
+# pg_bindir -> the directory of the installed PostgreSQL server's initdb and pg_ctl
+# (TABLELANE_PG_BIN, else pg_config --bindir, else the newest /usr/lib/postgresql/*/bin).
+pg_bindir() {
+  local dir
+  for dir in "${TABLELANE_PG_BIN:-}" "$(pg_config --bindir 2>/dev/null || true)" \
+             $(compgen -G '/usr/lib/postgresql/*/bin' | sort -V -r); do
+    [[ -n "$dir" && -x "$dir/initdb" && -x "$dir/pg_ctl" ]] && { echo "$dir"; return 0; }
+  done
+  return 1
+}
+
+# as_pg CMD... -> runs CMD as the postgres OS user when we are root (initdb and the server
+# refuse to run as root), else as ourselves.
+as_pg() {
+  if [[ "$(id -u)" == 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# cdc_source_data_dir -> where the CDC source keeps its data: TABLELANE_CDC_SOURCE_DATA_DIR, else
+# .stack/pg-cdc; as root, when the postgres user cannot reach into .stack (a repository under
+# a private home), /var/lib/postgresql/tablelane-cdc-<hash of the stack dir> instead.
+cdc_source_data_dir() {
+  if [[ -n "${TABLELANE_CDC_SOURCE_DATA_DIR:-}" ]]; then
+    echo "$TABLELANE_CDC_SOURCE_DATA_DIR"
+  elif [[ "$(id -u)" != 0 ]] || runuser -u postgres -- test -x "$STACK_DIR" 2>/dev/null; then
+    echo "$STACK_DIR/pg-cdc"
+  else
+    echo "/var/lib/postgresql/tablelane-cdc-$(printf '%s' "$STACK_DIR" | sha256sum | cut -c1-12)"
+  fi
+}
+
+# cdc_source_pid -> the postmaster pid of the CDC source cluster up.sh started, while it runs.
+cdc_source_pid() {
+  local dir pid
+  [[ -f "$CDC_SOURCE_RECORD" ]] || return 1
+  dir="$(cat "$CDC_SOURCE_RECORD")"
+  pid="$(head -n1 "$dir/postmaster.pid" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-D $dir" || return 1
+  echo "$pid"
+}
+
+cdc_source_up() {
+  if command -v pg_isready >/dev/null 2>&1; then
+    pg_isready -q -h "$STACK_HOST" -p "$CDC_SOURCE_PORT" -U "$CDC_SOURCE_USER" -d postgres >/dev/null 2>&1
+  else
+    port_open "$CDC_SOURCE_PORT"
   fi
 }

@@ -8,12 +8,19 @@ set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 all_up=0
-line() { printf '%-9s %-8s %-16s %s\n' "$@"; }
+line() { printf '%-10s %-8s %-16s %s\n' "$@"; }
 
 line COMPONENT STATE ADDRESS OWNER
-for c in $JVM_COMPONENTS postgres; do
+for c in $JVM_COMPONENTS postgres cdc-source; do
   port="$(component_port "$c")"
-  if [[ "$c" == postgres ]]; then
+  if [[ "$c" == cdc-source ]]; then
+    if cdc_source_up; then state=up; else state=down; fi
+    if pid="$(cdc_source_pid)"; then
+      owner="stack (pid $pid, data $(cat "$CDC_SOURCE_RECORD"))"
+    else
+      owner=external
+    fi
+  elif [[ "$c" == postgres ]]; then
     if pg_up; then state=up; else state=down; fi
     if [[ -f "$RUN_DIR/postgres.cluster" ]]; then
       owner="stack (cluster $(cat "$RUN_DIR/postgres.cluster"))"

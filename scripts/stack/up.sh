@@ -2,7 +2,9 @@
 # Starts the local tablelane stack without Docker (see scripts/stack/README.md):
 #   Kafka 4.1 (KRaft) 127.0.0.1:9092, Apicurio Registry 127.0.0.1:8081,
 #   S3Proxy 127.0.0.1:9000, PostgreSQL 127.0.0.1:5432 (reused/started via pg_ctlcluster),
-# then creates the topics and the bucket. Idempotent: anything already answering on its
+#   the CDC source PostgreSQL 127.0.0.1:5433 (wal_level=logical, a cluster of its own in .stack/pg-cdc),
+# then creates the topics and the bucket. It also fetches the Kafka Connect worker and Debezium's
+# PostgreSQL connector, which the tests start themselves (test/support/debezium-connect.ts). Idempotent: anything already answering on its
 # port is reused (e.g. `docker compose up`), and nothing is started twice.
 set -euo pipefail
 
@@ -39,39 +41,88 @@ JAVA_MAJOR="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.s
 command -v curl >/dev/null 2>&1 || die "curl is required"
 
 # ---------------------------------------------------------------- fetch (cached)
-fetch_components() {
-  local stamp want
-  want="$(sha256sum "$STACK_SCRIPTS/pom.xml" | cut -d' ' -f1)"
-  stamp="$LIB_DIR/.stamp"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] \
-     && compgen -G "$LIB_DIR/kafka/kafka_2.13-*.jar" >/dev/null \
-     && [[ -f "$LIB_DIR/s3proxy/s3proxy.jar" ]] \
-     && compgen -G "$LIB_DIR/apicurio/apicurio-registry-app-*-runner.jar" >/dev/null; then
-    return 0
+# The pom's profiles are groups fetched one mvn run each (a dependency graph each), cached per
+# group on the pom's hash: core (broker, tools, registry, S3), connect (the Kafka Connect
+# worker's classpath) and debezium (the PostgreSQL connector plugin). A group whose processes
+# run is kept as it is (its jars are in use), so a stack started before a pom change still
+# gets the groups it lacks without a restart.
+FETCH_GROUPS="core connect debezium"
+
+group_stamp() { if [[ "$1" == core ]]; then echo "$LIB_DIR/.stamp"; else echo "$LIB_DIR/.stamp-$1"; fi; }
+group_dirs() {
+  case "$1" in
+    core) echo "$LIB_DIR/kafka $LIB_DIR/s3proxy $LIB_DIR/apicurio $LIB_DIR/.markers" ;;
+    connect) echo "$LIB_DIR/connect" ;;
+    debezium) echo "$LIB_DIR/debezium" ;;
+  esac
+}
+group_complete() {
+  case "$1" in
+    core)
+      compgen -G "$LIB_DIR/kafka/kafka_2.13-*.jar" >/dev/null \
+        && [[ -f "$LIB_DIR/s3proxy/s3proxy.jar" ]] \
+        && compgen -G "$LIB_DIR/apicurio/apicurio-registry-app-*-runner.jar" >/dev/null ;;
+    connect) compgen -G "$LIB_DIR/connect/connect-runtime-*.jar" >/dev/null ;;
+    debezium)
+      compgen -G "$LIB_DIR/debezium/debezium-connector-postgres/debezium-connector-postgres-*.jar" >/dev/null ;;
+  esac
+}
+# group_in_use GROUP -> prints what runs from the group's jars (fails when nothing does).
+group_in_use() {
+  local c f
+  if [[ "$1" == core ]]; then
+    for c in $JVM_COMPONENTS; do
+      if managed_pid "$c" >/dev/null; then echo "$c"; return 0; fi
+    done
+    return 1
   fi
-  local c
-  for c in $JVM_COMPONENTS; do
-    if managed_pid "$c" >/dev/null; then
-      if compgen -G "$LIB_DIR/kafka/kafka_2.13-*.jar" >/dev/null; then
-        log "WARNING: scripts/stack/pom.xml changed but the stack is running; keeping the old"
-        log "components. Run scripts/stack/down.sh and up.sh again to switch versions."
-        return 0
-      fi
-      die "$c is running but $LIB_DIR is incomplete; run scripts/stack/down.sh first"
+  # connect, debezium: the Connect workers of the tests (test/support/debezium-connect.ts), whose
+  # command line names lib/connect (the plugin path is in their worker.properties)
+  for f in /proc/[0-9]*/cmdline; do
+    if { tr '\0' ' ' <"$f"; } 2>/dev/null | grep -qF -- "$LIB_DIR/connect/"; then
+      echo "a Connect worker (pid $(basename "$(dirname "$f")"))"
+      return 0
     fi
   done
+  return 1
+}
+
+fetch_components() {
+  local want g user stale=()
+  want="$(sha256sum "$STACK_SCRIPTS/pom.xml" | cut -d' ' -f1)"
+  for g in $FETCH_GROUPS; do
+    if [[ -f "$(group_stamp "$g")" && "$(cat "$(group_stamp "$g")")" == "$want" ]] && group_complete "$g"; then
+      continue
+    fi
+    if user="$(group_in_use "$g")"; then
+      if group_complete "$g"; then
+        log "WARNING: scripts/stack/pom.xml changed but $user runs from $LIB_DIR ($g); keeping the"
+        log "old $g components. Stop it (scripts/stack/down.sh) and run up.sh again to switch versions."
+        continue
+      fi
+      die "$user is running but the $g components in $LIB_DIR are incomplete; stop it first (scripts/stack/down.sh)"
+    fi
+    stale+=("$g")
+  done
+  ((${#stale[@]} > 0)) || return 0
   command -v mvn >/dev/null 2>&1 || die "mvn is required for the first run (apt-get install -y maven)"
-  log "fetching Kafka, Apicurio Registry and S3Proxy from Maven Central into $LIB_DIR (first run only) ..."
-  rm -rf "$LIB_DIR/kafka" "$LIB_DIR/s3proxy" "$LIB_DIR/apicurio" "$LIB_DIR/.markers" "$stamp"
+  log "fetching ${stale[*]} from Maven Central into $LIB_DIR (first run only) ..."
   local t=$SECONDS
-  # shellcheck disable=SC2086
-  if ! mvn -B -q -f "$STACK_SCRIPTS/pom.xml" ${TABLELANE_STACK_MVN_ARGS:-} \
-        -Dstack.dir="$STACK_DIR" generate-resources >"$LOG_DIR/fetch.log" 2>&1; then
-    tail -n 30 "$LOG_DIR/fetch.log" >&2 || true
-    die "fetching components failed; see $LOG_DIR/fetch.log"
-  fi
+  : >"$LOG_DIR/fetch.log"
+  for g in "${stale[@]}"; do
+    # shellcheck disable=SC2046
+    rm -rf $(group_dirs "$g") "$(group_stamp "$g")"
+    # shellcheck disable=SC2086
+    if ! mvn -B -q -f "$STACK_SCRIPTS/pom.xml" ${TABLELANE_STACK_MVN_ARGS:-} -P "$g" \
+          -Dstack.dir="$STACK_DIR" generate-resources >>"$LOG_DIR/fetch.log" 2>&1; then
+      rm -rf "$STACK_SCRIPTS/target"
+      tail -n 30 "$LOG_DIR/fetch.log" >&2 || true
+      die "fetching the $g components failed; see $LOG_DIR/fetch.log"
+    fi
+    group_complete "$g" || die "fetching the $g components left $LIB_DIR incomplete; see $LOG_DIR/fetch.log"
+    echo "$want" >"$(group_stamp "$g")"
+  done
   rm -rf "$STACK_SCRIPTS/target"
-  echo "$want" >"$stamp"
   log "fetched in $((SECONDS - t))s"
 }
 fetch_components
@@ -327,6 +378,100 @@ ensure_postgres() {
   log "postgres: ready on $STACK_HOST:$PG_PORT (${STATE[postgres]})"
 }
 
+# ---------------------------------------------------------------- CDC source
+# A PostgreSQL cluster of the stack's own on 127.0.0.1:$CDC_SOURCE_PORT with wal_level=logical,
+# database $CDC_SOURCE_DATABASE, trust auth on loopback (replication too): the source database
+# of Debezium's connector (test/support/debezium-connect.ts). Made with the machine's initdb on
+# first start; its config and pg_hba.conf are rewritten on every start.
+write_cdc_source_config() {
+  local dir="$1"
+  cat >"$dir/tablelane.conf" <<EOF
+# generated by scripts/stack/up.sh on every start
+port = $CDC_SOURCE_PORT
+listen_addresses = '$STACK_HOST'
+unix_socket_directories = ''
+wal_level = logical
+max_replication_slots = 20
+max_wal_senders = 20
+# a slot a test leaked keeps at most this much WAL, then it is invalidated
+max_slot_wal_keep_size = 1GB
+shared_buffers = 64MB
+max_connections = 100
+EOF
+  grep -q "^include_if_exists = 'tablelane.conf'" "$dir/postgresql.conf" \
+    || echo "include_if_exists = 'tablelane.conf'" >>"$dir/postgresql.conf"
+  cat >"$dir/pg_hba.conf" <<EOF
+# generated by scripts/stack/up.sh on every start: trust on loopback, replication included
+host all all $STACK_HOST/32 trust
+host replication all $STACK_HOST/32 trust
+EOF
+}
+
+start_cdc_source() {
+  local bin dir logf
+  bin="$(pg_bindir)" || die "cdc-source: PostgreSQL's initdb and pg_ctl not found (apt-get install -y postgresql, or set TABLELANE_PG_BIN)"
+  dir="$(cdc_source_data_dir)"
+  logf="$(component_log cdc-source)"
+  if [[ "$(id -u)" == 0 ]]; then
+    id postgres >/dev/null 2>&1 || die "cdc-source: as root this needs the postgres OS user (PostgreSQL refuses to run as root)"
+    touch "$logf" && chown postgres: "$logf"
+  fi
+  if [[ ! -s "$dir/PG_VERSION" ]]; then
+    log "cdc-source: initdb $dir ($bin)"
+    mkdir -p "$dir"
+    if [[ "$(id -u)" == 0 ]]; then chown postgres: "$dir"; fi
+    chmod 700 "$dir"
+    as_pg "$bin/initdb" -D "$dir" -U "$CDC_SOURCE_USER" -A trust -E UTF8 --locale=C --no-instructions \
+      >>"$logf" 2>&1 || die "cdc-source: initdb failed; see $logf"
+  fi
+  write_cdc_source_config "$dir"
+  echo "$dir" >"$CDC_SOURCE_RECORD"
+  log "cdc-source: starting on $STACK_HOST:$CDC_SOURCE_PORT (data $dir, log $logf)"
+  # -w: returns once the server accepts connections, or has failed. pg_ctl and the server both
+  # append to the log.
+  # shellcheck disable=SC2094
+  if ! as_pg "$bin/pg_ctl" -D "$dir" -l "$logf" -w -t "$STACK_TIMEOUT" start >>"$logf" 2>&1 </dev/null 9>&-; then
+    tail -n 25 "$logf" >&2 || true
+    rm -f "$CDC_SOURCE_RECORD"
+    die "cdc-source: PostgreSQL did not start; see $logf"
+  fi
+  STATE[cdc-source]=started
+}
+
+ensure_cdc_source() {
+  local logf
+  logf="$(component_log cdc-source)"
+  if cdc_source_pid >/dev/null; then
+    STATE[cdc-source]=managed
+  elif port_open "$CDC_SOURCE_PORT"; then
+    rm -f "$CDC_SOURCE_RECORD"
+    STATE[cdc-source]=external
+    log "cdc-source: something already answers on $STACK_HOST:$CDC_SOURCE_PORT, reusing it"
+  else
+    start_cdc_source
+  fi
+  local deadline=$((SECONDS + STACK_TIMEOUT))
+  until cdc_source_up; do
+    ((SECONDS < deadline)) || die "cdc-source: not ready on $STACK_HOST:$CDC_SOURCE_PORT after ${STACK_TIMEOUT}s; see $logf"
+    sleep 0.5
+  done
+  if command -v psql >/dev/null 2>&1; then
+    local q=(psql -h "$STACK_HOST" -p "$CDC_SOURCE_PORT" -U "$CDC_SOURCE_USER" -d postgres -tAc) info
+    info="$("${q[@]}" "SELECT current_setting('wal_level') || ' ' || count(*) FROM pg_database WHERE datname = '$CDC_SOURCE_DATABASE'" \
+      2>>"$logf")" || die "cdc-source: cannot connect as $CDC_SOURCE_USER; see $logf"
+    [[ "${info% *}" == logical ]] \
+      || log "WARNING: cdc-source on $STACK_HOST:$CDC_SOURCE_PORT has wal_level=${info% *}; Debezium needs logical"
+    if [[ "${info#* }" == 0 ]]; then
+      "${q[@]}" "CREATE DATABASE \"$CDC_SOURCE_DATABASE\"" >>"$logf" 2>&1 \
+        || die "cdc-source: cannot create database $CDC_SOURCE_DATABASE; see $logf"
+      log "cdc-source: created database $CDC_SOURCE_DATABASE"
+    fi
+  else
+    log "cdc-source: psql not found, not checking that database $CDC_SOURCE_DATABASE exists"
+  fi
+  log "cdc-source: ready on $STACK_HOST:$CDC_SOURCE_PORT (${STATE[cdc-source]}, t=$((SECONDS - T0))s)"
+}
+
 # ---------------------------------------------------------------- topics / bucket
 kafka_tool() {
   java "${TOOL_JVM[@]}" -cp "$LIB_DIR/kafka/*" \
@@ -409,6 +554,12 @@ PGHOST=$STACK_HOST
 PGPORT=$PG_PORT
 PGUSER=$PG_USER
 PGDATABASE=$PG_DATABASE
+# The CDC source (wal_level=logical) of Debezium's PostgreSQL connector, test/support/debezium-connect.ts
+CDC_SOURCE_HOST=$STACK_HOST
+CDC_SOURCE_PORT=$CDC_SOURCE_PORT
+CDC_SOURCE_USER=$CDC_SOURCE_USER
+CDC_SOURCE_DATABASE=$CDC_SOURCE_DATABASE
+CDC_SOURCE_URL=postgres://$CDC_SOURCE_USER@$STACK_HOST:$CDC_SOURCE_PORT/$CDC_SOURCE_DATABASE
 TABLELANE_TOPIC_INGEST=$TOPIC_INGEST
 TABLELANE_TOPIC_CHANGES=$TOPIC_CHANGES
 TABLELANE_TOPIC_DLQ=$TOPIC_DLQ
@@ -419,6 +570,7 @@ EOF
 # registry and s3 first: their JVMs boot while the Kafka storage is formatted
 for c in registry s3 kafka; do ensure_component "$c"; done
 ensure_postgres
+ensure_cdc_source
 for c in $JVM_COMPONENTS; do wait_ready "$c"; done
 create_topics
 create_scram_user
