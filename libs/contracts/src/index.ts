@@ -11,3 +11,4 @@ export * from './prepare-change';
 export * from './warehouse-value-rules';
 export * from './canonical-key';
 export * from './contract-gaps';
+export * from './debezium';
