@@ -4,6 +4,7 @@ import {
   AvroChangeCodec,
   createKafka,
   ensureIngestSchema,
+  FramedAvroDecoder,
   messageBudget,
   readMaxMessageBytes,
   TransactionalPipeline,
@@ -23,7 +24,9 @@ import { summarizeDeadLetters } from './routing/dead-letter-summary';
 import { FitToTopics } from './routing/fit-to-topics';
 import { ContractHold } from './routing/contract-hold';
 import { deadLetterOfFailure, routeBatch } from './routing/route-batch';
+import { cdcRouting } from './routing/route-cdc';
 import { deadLetter, type RouteContext } from './routing/route-record';
+import { cdcInputTopics } from './routing/cdc-topics';
 
 // Records naming unknown columns ask for a reload; a burst of them reads the file once.
 const CONTRACT_RELOAD_MIN_GAP_MS = 1000;
@@ -97,6 +100,8 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
     // Registered here, not only by the Node SDK, so any Confluent client finds the subject.
     await ensureIngestSchema(runtime.schemaRegistry, ingestValueSubject(topics.ingest));
     const codec = AvroChangeCodec.connect(runtime.schemaRegistry, ingestValueSubject(topics.ingest));
+    const cdcAvro = FramedAvroDecoder.connect(runtime.schemaRegistry);
+    const cdcTopics = await cdcInputTopics(admin, config.cdc);
     let ctx: RouteContext = {
       config,
       transforms: loadTransforms(config),
@@ -104,6 +109,7 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
       topics,
       lanes: plan.lanes,
       dlqPartitions: dlqPartitions!,
+      cdc: cdcRouting(config, cdcAvro),
     };
     // Read once: a topic's limit changing while running is rare, and a refusal after it
     // still ends as a dead letter of the one record at fault rather than a stall.
@@ -137,6 +143,8 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
           config: reload.config,
           transforms: loadTransforms(reload.config),
           lanes: lanes.lanes,
+          // Bindings follow the file; the topics read stay those of the start.
+          cdc: cdcRouting(reload.config, cdcAvro),
         };
       } catch (error) {
         this.logger.error(
@@ -158,7 +166,7 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
     this.pipeline = new TransactionalPipeline({
       kafka,
       groupId: this.settings.groupId,
-      inputTopics: [topics.ingest],
+      inputTopics: [topics.ingest, ...cdcTopics],
       transactionalIdPrefix: this.settings.transactionalIdPrefix,
       sessionTimeoutMs: this.settings.sessionTimeoutMs,
       partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
@@ -175,7 +183,13 @@ export class RouterService implements OnApplicationBootstrap, BeforeApplicationS
     });
     await this.pipeline.start();
     this.logger.info(
-      { ingest: topics.ingest, changes: topics.changes, dlq: topics.dlq, groupId: this.settings.groupId },
+      {
+        ingest: topics.ingest,
+        cdc: cdcTopics,
+        changes: topics.changes,
+        dlq: topics.dlq,
+        groupId: this.settings.groupId,
+      },
       'router running',
     );
   }

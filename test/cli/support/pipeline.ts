@@ -29,8 +29,8 @@ export interface CliPipeline {
   /** Target schema of the tables, and the sinks' state schema. */
   schema: string;
   stateSchema: string;
-  /** Writes a contracts file for these topics; returns its path. */
-  writeConfig(tables: object[]): string;
+  /** Writes a contracts file for these topics (with `extra` top-level keys, e.g. `cdc`); returns its path. */
+  writeConfig(tables: object[], extra?: object): string;
   /** Runs the built CLI with the stack's environment and the contracts file. */
   cli(
     configPath: string,
@@ -72,9 +72,9 @@ export function cliPipeline(prefix: string, env: Record<string, string> = {}): C
     topics,
     schema,
     stateSchema,
-    writeConfig(tables) {
+    writeConfig(tables, extra = {}) {
       const path = join(dir, `tablelane-${files++}.yaml`);
-      writeFileSync(path, stringify({ topics, warehouse: { stateSchema }, tables }));
+      writeFileSync(path, stringify({ topics, warehouse: { stateSchema }, tables, ...extra }));
       return path;
     },
     async cli(configPath, args, extraEnv = {}) {

@@ -9,6 +9,7 @@ import {
 } from '@app/contracts';
 import type { PipelineOutput, PipelineRecord } from '@app/kafka';
 import { decodeIngestValue, type AvroDecoder } from './decode-ingest';
+import { cdcChangeOf, type CdcRouting } from './route-cdc';
 
 export type { DeadLetterReason };
 
@@ -21,6 +22,8 @@ export interface RouteContext {
   /** Lane of every declared table, from the lane baseline. */
   lanes: ReadonlyMap<string, number>;
   dlqPartitions: number;
+  /** CDC feeds' topics, read besides the ingest topic; none when not given. */
+  cdc?: CdcRouting;
 }
 
 export type RouteResult =
@@ -41,7 +44,11 @@ export async function routeRecord(
   avro: AvroDecoder,
 ): Promise<RouteResult> {
   try {
-    return routeDecoded(ctx, await decodeIngestValue(record.value, avro));
+    const feed = ctx.cdc?.feedOf(record.topic);
+    if (!feed) return routeDecoded(ctx, await decodeIngestValue(record.value, avro));
+    const cdc = await cdcChangeOf(ctx.config, feed, record, ctx.cdc!.avro);
+    if (cdc.kind === 'skipped') return { kind: 'filtered', table: record.topic, reason: cdc.reason };
+    return routeDecoded(ctx, cdc.event);
   } catch (error) {
     if (isRetriable(error)) throw error;
     const reason = reasonOf(error);
