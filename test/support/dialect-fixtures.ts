@@ -55,3 +55,10 @@ export const LANE = { topic: 'tablelane.changes', partition: 3 } as const;
 
 /** A compare-and-set that moves the lane's checkpoint forward from 99 to 180 at epoch 4. */
 export const ADVANCE = { ...LANE, epoch: 4, previousOffset: 99, nextOffset: 180 };
+
+/** The CDC shapes a batch can hold (staging-shape.ts), for the golden statements of each. */
+export const SHAPES = {
+  truncated: { truncate: true, partial: false },
+  partial: { truncate: false, partial: true },
+  both: { truncate: true, partial: true },
+} as const;

@@ -36,11 +36,15 @@ export function bindingOf(
   );
 }
 
+/** Whether the feed reads `topic`: named, or its pattern matches the whole name. */
+export function feedReads(feed: CdcFeed, topic: string): boolean {
+  return (
+    feed.topics.includes(topic) ||
+    (feed.topicPattern !== undefined && new RegExp(`^(?:${feed.topicPattern})$`).test(topic))
+  );
+}
+
 /** The feed that reads `topic`, when any does. */
 export function feedOfTopic(feeds: readonly CdcFeed[], topic: string): CdcFeed | undefined {
-  return feeds.find(
-    (feed) =>
-      feed.topics.includes(topic) ||
-      (feed.topicPattern !== undefined && new RegExp(`^(?:${feed.topicPattern})$`).test(topic)),
-  );
+  return feeds.find((feed) => feedReads(feed, topic));
 }

@@ -58,9 +58,12 @@ export function ingestValueSubject(topic: string): string {
 
 /** Maps the JSON form to the Avro record. */
 export function toAvroRecord(event: ChangeEvent): AvroChangeRecord {
-  // The Avro ingest form carries what producers send; truncates come from CDC feeds, which
-  // the router reads in their own format and writes to the lanes as JSON.
+  // The Avro ingest form carries what producers send; truncates, unchanged columns and moves
+  // come from CDC feeds, which the router reads in their own format and writes to the lanes as
+  // JSON. Refused rather than dropped: an upsert without its `unchanged` would null columns.
   if (event.op === 'truncate') throw new Error('a truncate has no Avro ingest form; send it as JSON');
+  if (event.op === 'upsert' && ((event.unchanged?.length ?? 0) > 0 || event.movedFrom !== undefined))
+    throw new Error('an upsert with unchanged or movedFrom has no Avro ingest form; send it as JSON');
   return {
     table: event.table,
     op: event.op,

@@ -42,25 +42,41 @@ export function prepareChange(
   return { kind: 'route', event: jsonForm(input as Record<string, unknown>, change), change };
 }
 
-/** The documented JSON form, keeping the producer's own JSON values; other fields are dropped. */
+/**
+ * The documented JSON form, keeping the producer's own JSON values (row, key, movedFrom); other
+ * fields are dropped. `unchanged` is written as validated: deduplicated, in contract order.
+ */
 function jsonForm(raw: Record<string, unknown>, change: CanonicalChange): ChangeEvent {
   const tail: { version?: string | number; id?: string; ts?: number } = {};
   if (typeof raw.version === 'string' || typeof raw.version === 'number') tail.version = raw.version;
   if (change.id !== undefined) tail.id = change.id;
   if (change.ts !== undefined) tail.ts = change.ts;
-  return change.op === 'upsert'
-    ? { table: change.table, op: 'upsert', row: raw.row as Record<string, unknown>, ...tail }
-    : { table: change.table, op: 'delete', key: raw.key as Record<string, unknown>, ...tail };
+  switch (change.op) {
+    case 'upsert':
+      return {
+        table: change.table,
+        op: 'upsert',
+        row: raw.row as Record<string, unknown>,
+        ...(change.unchanged ? { unchanged: change.unchanged } : {}),
+        ...(change.movedFrom ? { movedFrom: raw.movedFrom as Record<string, unknown> } : {}),
+        ...tail,
+      };
+    case 'delete':
+      return { table: change.table, op: 'delete', key: raw.key as Record<string, unknown>, ...tail };
+    case 'truncate':
+      return { table: change.table, op: 'truncate', ...tail };
+  }
 }
 
 /**
  * The Kafka key of a change on the ingest topic: table and primary key, so changes to one
  * row from one producer land on one ingest partition and keep their order. Append tables
- * (no key) and filtered changes are keyed by table alone.
+ * (no key), truncates (every key) and filtered changes are keyed by table alone.
  */
 export function ingestKey(config: TablelaneConfig, prepared: PreparedChange): string {
   if (prepared.kind === 'filtered') return prepared.table;
-  const { table, values } = prepared.change;
+  const { table, op, values } = prepared.change;
+  if (op === 'truncate') return table;
   const contract = findTable(config, table)!;
   return `${table}:${JSON.stringify(contract.primaryKey.map((column) => values[column] ?? null))}`;
 }

@@ -138,4 +138,99 @@ describe('validateChange', () => {
   it('reports malformed JSON', () => {
     expect(() => parseChangeJson(config, '{"table":')).toThrow(/not valid JSON/);
   });
+
+  describe('CDC shapes', () => {
+    const sale = { table: 'public.sales', op: 'upsert', version: 4 } as const;
+
+    it('canonicalizes a truncate: no values, the event version', () => {
+      expect(
+        validateChange(config, { table: 'public.sales', op: 'truncate', version: '12', ts: 5, id: 'x' }),
+      ).toEqual({ table: 'public.sales', op: 'truncate', values: {}, version: '12', ts: 5, id: 'x' });
+    });
+
+    it('nulls unchanged columns, whatever the row says of them, deduplicated in contract order', () => {
+      const change = validateChange(config, {
+        ...sale,
+        row: { id: 1, qty: 2, meta: '__debezium_unavailable_value' },
+        unchanged: ['meta', 'note', 'meta'],
+      });
+      expect(change.values).toEqual({
+        id: '1',
+        qty: '2',
+        price: null,
+        note: null,
+        at: null,
+        meta: null,
+        ver: '4',
+      });
+      expect(change.unchanged).toEqual(['note', 'meta']);
+      expect(validateChange(config, { ...sale, row: { id: 1 }, unchanged: [] })).not.toHaveProperty(
+        'unchanged',
+      );
+    });
+
+    it("coerces movedFrom like a delete's key, and drops a move to the same key", () => {
+      const moved = validateChange(config, {
+        ...sale,
+        row: { id: 2 },
+        movedFrom: { id: '9007199254740993' },
+      });
+      expect(moved.movedFrom).toEqual({ id: '9007199254740993' });
+      expect(validateChange(config, { ...sale, row: { id: 2 }, movedFrom: { id: '2' } })).not.toHaveProperty(
+        'movedFrom',
+      );
+    });
+
+    it.each([
+      ['a truncate without a version', { table: 'public.sales', op: 'truncate' }, ['INVALID_VERSION']],
+      ['a truncate of an append table', { table: 'public.clicks', op: 'truncate' }, ['INVALID_OP']],
+      [
+        'a truncate with a key',
+        { table: 'public.sales', op: 'truncate', key: { id: 1 }, version: 1 },
+        ['INVALID_OP'],
+      ],
+      [
+        'a truncate with a bad version',
+        { table: 'public.sales', op: 'truncate', version: 'x' },
+        ['INVALID_VERSION'],
+      ],
+      ['unchanged naming a key', { ...sale, row: { id: 1 }, unchanged: ['id'] }, ['INVALID_VALUE']],
+      ['unchanged naming the version', { ...sale, row: { id: 1 }, unchanged: ['ver'] }, ['INVALID_VERSION']],
+      [
+        'unchanged naming an unknown column',
+        { ...sale, row: { id: 1 }, unchanged: ['nope'] },
+        ['UNKNOWN_COLUMN'],
+      ],
+      [
+        'unchanged that is not a list of names',
+        { ...sale, row: { id: 1 }, unchanged: 'qty' },
+        ['INVALID_VALUE'],
+      ],
+      [
+        'unchanged on a delete',
+        { table: 'public.sales', op: 'delete', key: { id: 1 }, unchanged: ['qty'], version: 1 },
+        ['INVALID_OP'],
+      ],
+      [
+        'unchanged on an append table',
+        { table: 'public.clicks', op: 'upsert', row: {}, unchanged: ['url'] },
+        ['INVALID_OP'],
+      ],
+      [
+        'movedFrom naming a non-key column',
+        { ...sale, row: { id: 1 }, movedFrom: { id: 2, qty: 1 } },
+        ['UNKNOWN_COLUMN'],
+      ],
+      ['movedFrom without the key', { ...sale, row: { id: 1 }, movedFrom: {} }, ['MISSING_KEY']],
+      ['movedFrom with a bad key', { ...sale, row: { id: 1 }, movedFrom: { id: 'one' } }, ['INVALID_VALUE']],
+      ['movedFrom that is not an object', { ...sale, row: { id: 1 }, movedFrom: [2] }, ['NOT_AN_OBJECT']],
+      [
+        'movedFrom on a delete',
+        { table: 'public.sales', op: 'delete', key: { id: 1 }, movedFrom: { id: 2 }, version: 1 },
+        ['INVALID_OP'],
+      ],
+    ])('rejects %s', (_what, raw, expected) => {
+      expect(codes(raw)).toEqual(expected);
+    });
+  });
 });

@@ -1,12 +1,16 @@
-import { findTable, type TableContract, type TablelaneConfig } from '@app/config';
+import { findTable, type ColumnContract, type TableContract, type TablelaneConfig } from '@app/config';
 import { parseBoundedJson } from './bounded-json';
-import type { CanonicalChange } from './change-event';
+import { canonicalKeyValue } from './canonical-key';
+import type { CanonicalChange, ChangeOp } from './change-event';
 import { coerceValue } from './coerce-value';
 import { ChangeRejected, type ChangeIssue } from './error-codes';
 import { DEFAULT_VALUE_RULES, type WarehouseValueRules } from './warehouse-value-rules';
 
 type Raw = Record<string, unknown>;
+type Values = Record<string, string | null>;
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** JSON null and an absent field mean the same: not given. */
+const given = (v: unknown) => v !== undefined && v !== null;
 
 /**
  * Parses the JSON form of a change event; throws ChangeRejected with every issue found.
@@ -47,25 +51,13 @@ export function validateChange(
       },
     ]);
   }
+  const op = opOf(contract, raw);
   const issues: ChangeIssue[] = [];
-  const op = raw.op;
-  if (op !== 'upsert' && op !== 'delete') {
-    throw new ChangeRejected([
-      {
-        code: 'INVALID_OP',
-        field: 'op',
-        message: `op must be "upsert" or "delete", not ${JSON.stringify(op)}`,
-      },
-    ]);
-  }
-  if (contract.mode === 'append' && op === 'delete') {
-    throw new ChangeRejected([
-      {
-        code: 'INVALID_OP',
-        field: 'op',
-        message: `table ${contract.name} is append-only; it takes upserts only`,
-      },
-    ]);
+  if (op === 'truncate') {
+    // A truncate carries no row: it is ordered by the event's version alone.
+    const version = versionOf(contract, raw.version, undefined, issues, rules);
+    if (issues.length > 0) throw new ChangeRejected(issues);
+    return withTail({ table: contract.name, op, values: {} }, raw, version);
   }
   const field = op === 'upsert' ? 'row' : 'key';
   const input = raw[field];
@@ -79,19 +71,147 @@ export function validateChange(
     ]);
   }
 
-  const values: Record<string, string | null> = {};
-  const wanted =
-    op === 'upsert' ? contract.columns : contract.columns.filter((c) => contract.primaryKey.includes(c.name));
+  const unchanged = op === 'upsert' ? unchangedOf(contract, raw.unchanged, issues) : undefined;
+  const values = readColumns(contract, field, input, new Set(unchanged), issues, rules);
+  const movedFrom = op === 'upsert' ? movedFromOf(contract, raw.movedFrom, values, issues, rules) : undefined;
+  const version = versionOf(contract, raw.version, values, issues, rules);
+  if (issues.length > 0) throw new ChangeRejected(issues);
+  const change = withTail({ table: contract.name, op, values }, raw, version);
+  if (unchanged && unchanged.length > 0) change.unchanged = unchanged;
+  if (movedFrom) change.movedFrom = movedFrom;
+  return change;
+}
+
+/** The operation, if the table takes it, and only with the fields that operation carries. */
+function opOf(contract: TableContract, raw: Raw): ChangeOp {
+  const op = raw.op;
+  const refuse = (field: string, message: string) =>
+    new ChangeRejected([{ code: 'INVALID_OP', field, message }]);
+  if (op !== 'upsert' && op !== 'delete' && op !== 'truncate')
+    throw refuse('op', `op must be "upsert", "delete" or "truncate", not ${JSON.stringify(op)}`);
+  if (contract.mode === 'append') {
+    if (op !== 'upsert') throw refuse('op', `table ${contract.name} is append-only; it takes upserts only`);
+    // Appended rows replace nothing, so there is no earlier row to keep values from or to move.
+    const shaped = ['unchanged', 'movedFrom'].find((f) => given(raw[f]));
+    if (shaped) throw refuse(shaped, `table ${contract.name} is append-only; its upserts carry no ${shaped}`);
+    return op;
+  }
+  // A truncate given a row or key would empty the whole table where its producer meant one row.
+  const foreign =
+    op === 'upsert'
+      ? []
+      : op === 'delete'
+        ? ['unchanged', 'movedFrom']
+        : ['row', 'key', 'unchanged', 'movedFrom'];
+  const extra = foreign.find((f) => given(raw[f]));
+  if (extra)
+    throw refuse(
+      extra,
+      op === 'truncate'
+        ? `a truncate empties the whole table ${contract.name}; it carries no ${extra}`
+        : `a delete carries no ${extra}; only upserts do`,
+    );
+  return op;
+}
+
+/**
+ * The non-key columns the warehouse keeps, in contract order. Keys and the version column
+ * always travel with the row: the merge matches and orders on them.
+ */
+function unchangedOf(contract: TableContract, raw: unknown, issues: ChangeIssue[]): string[] | undefined {
+  if (!given(raw)) return undefined;
+  if (!Array.isArray(raw) || raw.some((name) => typeof name !== 'string')) {
+    issues.push({
+      code: 'INVALID_VALUE',
+      field: 'unchanged',
+      message: `unchanged must be a list of column names of ${contract.name}`,
+    });
+    return undefined;
+  }
+  const names = new Set(raw as string[]);
+  [...names].forEach((name, index) => {
+    const field = `unchanged[${index}]`;
+    if (!contract.columns.some((c) => c.name === name))
+      issues.push({
+        code: 'UNKNOWN_COLUMN',
+        field,
+        message: `unchanged names ${JSON.stringify(name)}, not a column of ${contract.name}`,
+      });
+    else if (contract.primaryKey.includes(name))
+      issues.push({
+        code: 'INVALID_VALUE',
+        field,
+        message: `unchanged names ${name}, a primary key column of ${contract.name}: a key is always sent`,
+      });
+    else if (name === contract.version)
+      issues.push({
+        code: 'INVALID_VERSION',
+        field,
+        message: `unchanged names ${name}, the version column of ${contract.name}: a version is always sent`,
+      });
+  });
+  return contract.columns.filter((c) => names.has(c.name)).map((c) => c.name);
+}
+
+/**
+ * The previous primary key of a moved row, coerced like a delete's key. A move to the key the
+ * row already has is no move: it is dropped, and the change is a plain upsert.
+ */
+function movedFromOf(
+  contract: TableContract,
+  raw: unknown,
+  values: Values,
+  issues: ChangeIssue[],
+  rules: WarehouseValueRules,
+): Values | undefined {
+  if (!given(raw)) return undefined;
+  if (!isObject(raw)) {
+    issues.push({
+      code: 'NOT_AN_OBJECT',
+      field: 'movedFrom',
+      message: `movedFrom must be a JSON object: the primary key the row had before`,
+    });
+    return undefined;
+  }
+  const from = readColumns(contract, 'movedFrom', raw, new Set(), issues, rules);
+  const keys = keyColumns(contract);
+  const same = keys.every(
+    (col) =>
+      canonicalKeyValue(col.type, from[col.name] ?? null) ===
+      canonicalKeyValue(col.type, values[col.name] ?? null),
+  );
+  return same ? undefined : from;
+}
+
+/**
+ * Coerces the columns an object carries: every column for a row (those in `unchanged` are
+ * null, whatever the row says), the key columns for a delete's key or a movedFrom. Every key
+ * column must be set.
+ */
+function readColumns(
+  contract: TableContract,
+  field: 'row' | 'key' | 'movedFrom',
+  input: Raw,
+  unchanged: Set<string>,
+  issues: ChangeIssue[],
+  rules: WarehouseValueRules,
+): Values {
+  const wanted = field === 'row' ? contract.columns : keyColumns(contract);
   for (const name of Object.keys(input)) {
     if (!wanted.some((c) => c.name === name)) {
       issues.push({
         code: 'UNKNOWN_COLUMN',
         field: `${field}.${name}`,
-        message: `${field}.${name} is not ${op === 'upsert' ? 'a column' : 'a key column'} of ${contract.name}`,
+        message: `${field}.${name} is not ${field === 'row' ? 'a column' : 'a key column'} of ${contract.name}`,
       });
     }
   }
+  const values: Values = {};
   for (const column of wanted) {
+    if (unchanged.has(column.name)) {
+      values[column.name] = null;
+      continue;
+    }
     const coerced = coerceValue(column.type, input[column.name], rules);
     if (!coerced.ok) {
       issues.push({
@@ -104,7 +224,7 @@ export function validateChange(
     }
   }
   for (const key of contract.primaryKey) {
-    if (input[key] === undefined || input[key] === null) {
+    if (!given(input[key])) {
       issues.push({
         code: 'MISSING_KEY',
         field: `${field}.${key}`,
@@ -112,41 +232,52 @@ export function validateChange(
       });
     }
   }
+  return values;
+}
 
-  const version = versionOf(contract, raw.version, values, issues, rules);
-  if (issues.length > 0) throw new ChangeRejected(issues);
-  const change: CanonicalChange = { table: contract.name, op, values };
+function keyColumns(contract: TableContract): ColumnContract[] {
+  return contract.columns.filter((c) => contract.primaryKey.includes(c.name));
+}
+
+/** The change with its version, id and event time, when given. */
+function withTail(change: CanonicalChange, raw: Raw, version: string | undefined): CanonicalChange {
   if (version !== undefined) change.version = version;
   if (typeof raw.id === 'string') change.id = raw.id;
   if (typeof raw.ts === 'number' && Number.isFinite(raw.ts)) change.ts = raw.ts;
   return change;
 }
 
+/**
+ * The canonical version, when the table has a version column: the event's, else the row's.
+ * `values` is undefined for a change without a row (a truncate), which needs the event's.
+ */
 function versionOf(
   contract: TableContract,
   eventVersion: unknown,
-  values: Record<string, string | null>,
+  values: Values | undefined,
   issues: ChangeIssue[],
   rules: WarehouseValueRules,
 ): string | undefined {
   if (!contract.version) return undefined;
   const column = contract.columns.find((c) => c.name === contract.version)!;
-  if (eventVersion !== undefined && eventVersion !== null) {
+  if (given(eventVersion)) {
     const coerced = coerceValue(column.type, eventVersion, rules);
     if (!coerced.ok) {
       issues.push({ code: 'INVALID_VERSION', field: 'version', message: `version ${coerced.reason}` });
       return undefined;
     }
     // The event's version is authoritative: the row's version column carries it into the table.
-    values[column.name] = coerced.value;
+    if (values) values[column.name] = coerced.value;
     return coerced.value ?? undefined;
   }
-  const fromRow = values[column.name];
+  const fromRow = values?.[column.name];
   if (fromRow === undefined || fromRow === null) {
     issues.push({
       code: 'INVALID_VERSION',
       field: 'version',
-      message: `table ${contract.name} orders changes by ${column.name}: set "version" on the event or ${column.name} in the row`,
+      message: values
+        ? `table ${contract.name} orders changes by ${column.name}: set "version" on the event or ${column.name} in the row`
+        : `table ${contract.name} orders changes by ${column.name}: a truncate needs "version" on the event`,
     });
     return undefined;
   }

@@ -19,7 +19,7 @@ export class CopyFromStdinLoader implements StagingLoader {
     // listens to yet and the load would wait forever.
     const { head, stream } = await peek(await batch.openStagedData(), 2);
     const gzip = head[0] === 0x1f && head[1] === 0x8b;
-    const copy = client.query(copyFrom(copyIntoStagingFromStdin(batch.contract)));
+    const copy = client.query(copyFrom(copyIntoStagingFromStdin(batch.contract, batch.shape)));
     // The copy stream stays the connection's active query until the server confirms it; a
     // connection killed in that window errors the stream after pipeline() let go of it. The
     // error still reaches the caller (the next query fails); this listener only keeps it from

@@ -12,10 +12,19 @@ function field(value: string | null): string {
   return value === null ? CSV_NULL : `"${value.replace(/"/g, '""')}"`;
 }
 
-export function encodeCsvRow(row: StagedRow): string {
-  return `${row.values.map(field).join(',')},${row.op}\n`;
+/**
+ * `keyWidth` is set for a partial batch (stagingShape): every row then adds its keep flags and
+ * the key they come from (stagedColumns), NULL for rows that keep nothing.
+ */
+function encodeCsvRow(row: StagedRow, keyWidth: number | undefined): string {
+  const line = `${row.values.map(field).join(',')},${row.op}`;
+  if (keyWidth === undefined) return `${line}\n`;
+  const flags = row.keep ? field(row.keep.columns.map((kept) => (kept ? '1' : '0')).join('')) : CSV_NULL;
+  const from = row.keep ? row.keep.from.map(field) : Array<string>(keyWidth).fill(CSV_NULL);
+  return `${[line, flags, ...from].join(',')}\n`;
 }
 
 export function encodeCsv(rows: StagedRow[]): Buffer {
-  return Buffer.from(rows.map(encodeCsvRow).join(''), 'utf8');
+  const keyWidth = rows.find((row) => row.keep)?.keep!.from.length;
+  return Buffer.from(rows.map((row) => encodeCsvRow(row, keyWidth)).join(''), 'utf8');
 }

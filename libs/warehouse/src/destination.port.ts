@@ -1,5 +1,6 @@
 import type { TableContract } from '@app/config';
 import type { Readable } from 'node:stream';
+import type { StagingShape } from './staging-shape';
 
 /** Where a lane stands for one table: the last offset applied, and the owner's fencing epoch. */
 export interface LaneClaim {
@@ -20,6 +21,8 @@ export interface StagedBatch {
   openStagedData(): Promise<Readable>;
   /** Where the staged file lives (`s3://...`), for warehouses that load from S3 themselves. */
   stagedUri?: string;
+  /** The CDC shapes the batch holds (stagingShape of its rows); none when not given. */
+  shape?: StagingShape;
 }
 
 export interface ApplyResult {

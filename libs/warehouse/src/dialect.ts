@@ -1,8 +1,9 @@
-import type { ColumnContract, TableContract } from '@app/config';
+import type { ColumnContract, ColumnType, TableContract } from '@app/config';
 import { CheckpointNotAdvancing } from './errors';
 import { columnsQuery, tableExistsQuery } from './information-schema';
 import { qualify, quoteIdent } from './quote';
 import { OP_COLUMN } from './staged-row';
+import { fillFromColumn, KEEP_COLUMN, type StagingShape } from './staging-shape';
 import { stateTableName, type StateTableKind } from './state-tables';
 
 /** A statement with its parameters: values never travel inside SQL text. */
@@ -52,9 +53,14 @@ export interface Dialect {
   /** One lane's checkpoint (last_offset, epoch), read back after a compare-and-set missed. */
   readClaim(stateSchema: string, contract: TableContract, topic: string, partition: number): Query;
   readCheckpoints(stateSchema: string, contract: TableContract): string;
-  createStagingTable(contract: TableContract): string;
-  /** Statements that fold the staging table into the target; run in the checkpoint's transaction. */
-  mergeStatements(stateSchema: string, contract: TableContract): string[];
+  /** The transaction's staging table, with the columns `shape` stages (stagedColumns); ordinary when not given. */
+  createStagingTable(contract: TableContract, shape?: StagingShape): string;
+  /**
+   * Statements that fold the staging table into the target; run in the checkpoint's transaction.
+   * `shape` (ordinary when not given) adds what a batch of CDC shapes needs before the usual
+   * statements: a truncate first, then the kept columns' fill.
+   */
+  mergeStatements(stateSchema: string, contract: TableContract, shape?: StagingShape): string[];
   /** Reads every table a merge touches, in full; emulates Redshift's table-level conflicts in tests. */
   readTouchedTables(stateSchema: string, contract: TableContract): string[];
   /** Deletes the table's tombstones recorded more than retentionMs ago. */
@@ -157,6 +163,94 @@ export abstract class SqlDialect {
   /** Quoted column names, comma-separated, each after `qualifier` (`s.`, `"table".`). */
   protected names(columns: ColumnContract[], qualifier = ''): string {
     return columns.map((col) => `${qualifier}${quoteIdent(col.name)}`).join(', ');
+  }
+
+  /**
+   * The staging table's column definitions after the contract's and the op's: a partial batch's
+   * keep flags (one character per contract column) and fill-from key, typed like the key.
+   */
+  protected shapeColumns(
+    c: TableContract,
+    shape: StagingShape,
+    typeOf: (type: ColumnType) => string,
+  ): string[] {
+    if (!shape.partial) return [];
+    const keys = c.primaryKey.map((name) => c.columns.find((col) => col.name === name)!);
+    return [
+      `${quoteIdent(KEEP_COLUMN)} ${typeOf({ kind: 'varchar', length: c.columns.length })}`,
+      ...keys.map((key, i) => `${quoteIdent(fillFromColumn(i))} ${typeOf(key.type)}`),
+    ];
+  }
+
+  /** CDC shapes are for merge tables: validation refuses them on append tables, and so does the merge. */
+  protected assertShapeFits(c: TableContract, shape: StagingShape): void {
+    if (c.mode === 'append' && (shape.truncate || shape.partial))
+      throw new Error(`table ${c.name} is append-only: its batches hold no truncate or kept columns`);
+  }
+
+  /**
+   * What a batch's CDC shapes run before the usual statements, in the dialect's spelling.
+   * A truncate first: `remember` (versioned tables only) writes a tombstone at the truncate's
+   * version for every target row, then the target is emptied in place. DELETE, never TRUNCATE:
+   * views, grants and readers survive, and it rolls back with the batch. The staged `t` row
+   * goes last, so the statements after see ordinary rows only. The tombstones keep a stale
+   * change (a version below the truncate's) to a key the table held out; one to a key it did
+   * not hold finds none and applies, as it would have before. Then the kept columns' `fill`.
+   */
+  protected shapeStatements(
+    c: TableContract,
+    shape: StagingShape,
+    spelled: { remember(): string[]; fill(): string },
+  ): string[] {
+    const statements: string[] = [];
+    if (shape.truncate)
+      statements.push(
+        ...(c.version ? spelled.remember() : []),
+        `DELETE FROM ${this.target(c)}`,
+        `DELETE FROM ${this.stage} WHERE ${this.op} = 't'`,
+      );
+    if (shape.partial) statements.push(spelled.fill());
+    return statements;
+  }
+
+  /**
+   * What a truncate's tombstones hold, in keysAndVersion order: each target row's key (`t`
+   * names the target) and the staged `t` row's version (`s` names the staging table).
+   */
+  protected truncatedKeysAndVersion(c: TableContract, t: string, s: string): string {
+    return this.keysAndVersion(c)
+      .map((col) => `${col.name === c.version ? s : t}.${quoteIdent(col.name)}`)
+      .join(', ');
+  }
+
+  /**
+   * A partial batch's fill, before the version guard and before anything in the target changes:
+   * every kept column of a staged upsert takes the value of the target row at its fill-from key
+   * (a moved row's old key) or at its own. `s` and `t` name the staging table and the target in
+   * the statement, `update` and `from` declare them; `targetValue` reads a target column as the
+   * staging table holds it.
+   */
+  protected fillKept(
+    c: TableContract,
+    names: { s: string; t: string; update: string; from: string },
+    targetValue: (column: ColumnContract, t: string) => string = (column, t) =>
+      `${t}.${quoteIdent(column.name)}`,
+  ): string {
+    const { s, t } = names;
+    const keep = `${s}.${quoteIdent(KEEP_COLUMN)}`;
+    const sets = c.columns.flatMap((col, i) =>
+      c.primaryKey.includes(col.name) || col.name === c.version
+        ? []
+        : [
+            `${quoteIdent(col.name)} = CASE WHEN SUBSTRING(${keep}, ${i + 1}, 1) = '1' ` +
+              `THEN ${targetValue(col, t)} ELSE ${s}.${quoteIdent(col.name)} END`,
+          ],
+    );
+    const match = c.primaryKey.map(
+      (k, i) =>
+        `${t}.${quoteIdent(k)} = COALESCE(${s}.${quoteIdent(fillFromColumn(i))}, ${s}.${quoteIdent(k)})`,
+    );
+    return `UPDATE ${names.update} SET ${sets.join(', ')} FROM ${names.from} WHERE ${keep} IS NOT NULL AND ${match.join(' AND ')}`;
   }
 
   createSchema(schema: string): string {

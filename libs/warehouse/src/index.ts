@@ -13,6 +13,7 @@ export * from './quote';
 export * from './staged-row';
 export * from './state-tables';
 export * from './staging-format';
+export * from './staging-shape';
 export * from './staging-loader';
 export * from './copy-from-stdin-loader';
 export * from './redshift/redshift-copy';

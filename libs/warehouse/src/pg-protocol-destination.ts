@@ -235,12 +235,12 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
     loader: StagingLoader,
     afterCopy?: () => void,
   ): Promise<void> {
-    const { contract } = batch;
-    await client.query(this.dialect.createStagingTable(contract));
+    const { contract, shape } = batch;
+    await client.query(this.dialect.createStagingTable(contract, shape));
     const loaded = await loader.load(client, batch);
     if (loaded !== batch.rowCount) throw new StagingCountMismatch(contract.name, batch.rowCount, loaded);
     afterCopy?.();
-    for (const statement of this.dialect.mergeStatements(this.base.stateSchema, contract))
+    for (const statement of this.dialect.mergeStatements(this.base.stateSchema, contract, shape))
       await client.query(statement);
   }
 

@@ -1,12 +1,21 @@
 import type { TableContract } from '@app/config';
 import { stagingKey, type ObjectStore } from '@app/staging';
-import { encodeCsv, PLAIN_CSV_STAGING, type StagedRow, type StagingFormat } from '@app/warehouse';
+import {
+  encodeCsv,
+  PLAIN_CSV_STAGING,
+  stagingShape,
+  type StagedRow,
+  type StagingFormat,
+  type StagingShape,
+} from '@app/warehouse';
 import { Readable } from 'node:stream';
 import { hitFaultPoint } from './fault-points';
 
 export interface StagedFile {
   openStagedData(): Promise<Readable>;
   stagedUri?: string;
+  /** The columns the file carries beyond the ordinary ones, for the staging table and the merge. */
+  shape: StagingShape;
 }
 
 /**
@@ -29,9 +38,10 @@ export class BatchStager {
     lastOffset: number,
     rows: StagedRow[],
   ): Promise<StagedFile> {
+    const shape = stagingShape(rows);
     if (!this.store) {
       const body = encodeCsv(rows);
-      return { openStagedData: async () => Readable.from([body]) };
+      return { openStagedData: async () => Readable.from([body]), shape };
     }
     const store = this.store;
     const key = stagingKey(
@@ -47,6 +57,6 @@ export class BatchStager {
     for (const object of objects) await store.put(object.key, object.body);
     hitFaultPoint('after-stage');
     // The warehouse loads what is in S3, not our copy in memory: what was staged is what lands.
-    return { openStagedData: () => store.get(dataKey), stagedUri: loadUri };
+    return { openStagedData: () => store.get(dataKey), stagedUri: loadUri, shape };
   }
 }

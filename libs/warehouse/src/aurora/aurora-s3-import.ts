@@ -5,7 +5,7 @@ import type { StagedBatch } from '../destination.port';
 import { StagedUriUnusable, WarehouseError } from '../errors';
 import { STAGING_TABLE, type Query } from '../dialect';
 import { quoteIdent } from '../quote';
-import { OP_COLUMN } from '../staged-row';
+import { ORDINARY_SHAPE, stagedColumns, type StagingShape } from '../staging-shape';
 import { parseS3Uri, type StagingLoader } from '../staging-loader';
 
 export interface AuroraS3ImportOptions {
@@ -27,9 +27,10 @@ export function auroraImportQuery(
   contract: TableContract,
   uri: string,
   options: AuroraS3ImportOptions,
+  shape: StagingShape = ORDINARY_SHAPE,
 ): Query {
   const { bucket, key } = parseS3Uri(uri, contract.name);
-  const columns = [...contract.columns.map((c) => quoteIdent(c.name)), quoteIdent(OP_COLUMN)].join(', ');
+  const columns = stagedColumns(contract, shape).map(quoteIdent).join(', ');
   const args = ['$1', '$2', '$3', 'aws_commons.create_s3_uri($4, $5, $6)'];
   const values: unknown[] = [
     STAGING_TABLE,
@@ -80,7 +81,7 @@ export class AuroraS3ImportLoader implements StagingLoader {
         batch.contract.name,
         "it was not staged to S3 (Aurora's S3 import needs staging: s3)",
       );
-    const query = auroraImportQuery(batch.contract, batch.stagedUri, this.options);
+    const query = auroraImportQuery(batch.contract, batch.stagedUri, this.options, batch.shape);
     const { rows } = await client.query<{ result: string }>(query.text, query.values);
     return importedRowCount(rows[0]?.result ?? '');
   }

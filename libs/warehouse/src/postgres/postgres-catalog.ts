@@ -1,7 +1,7 @@
 import type { TableContract } from '@app/config';
 import { STAGING_TABLE, type Query } from '../dialect';
 import { quoteIdent } from '../quote';
-import { OP_COLUMN } from '../staged-row';
+import { ORDINARY_SHAPE, stagedColumns, type StagingShape } from '../staging-shape';
 
 /**
  * Statements that read PostgreSQL's own catalog and protocol, as pure functions. They belong
@@ -43,7 +43,7 @@ export function pgLocksBlockers(relations: string[], forDdl: boolean): Query {
 }
 
 /** COPY of the staged CSV (csv-codec.ts: every value quoted, \N as NULL) into the staging table, from the connection. */
-export function copyIntoStagingFromStdin(c: TableContract): string {
-  const columns = [...c.columns.map((col) => col.name), OP_COLUMN].map(quoteIdent).join(', ');
+export function copyIntoStagingFromStdin(c: TableContract, shape: StagingShape = ORDINARY_SHAPE): string {
+  const columns = stagedColumns(c, shape).map(quoteIdent).join(', ');
   return `COPY ${quoteIdent(STAGING_TABLE)} (${columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADVANCE, dialectTables, LANE, STATE } from '../../../../test/support/dialect-fixtures';
+import { ADVANCE, dialectTables, LANE, SHAPES, STATE } from '../../../../test/support/dialect-fixtures';
 import { PostgresDialect } from './postgres-dialect';
 
 // The statements SqlDialect builds for both warehouses are golden-tested in ../dialect.spec.ts.
@@ -138,6 +138,63 @@ describe('PostgresDialect golden SQL', () => {
         "INSERT INTO "app"."clicks" ("at", "url") SELECT "at", "url" FROM "tablelane_stage"",
       ]
     `);
+  });
+
+  it('stages and copies the keep flags and fill-from key of a partial batch only', () => {
+    expect(dialect.createStagingTable(sales, SHAPES.truncated)).toBe(dialect.createStagingTable(sales));
+    expect(dialect.createStagingTable(sales, SHAPES.partial)).toMatchInlineSnapshot(
+      `"CREATE TEMP TABLE "tablelane_stage" ("salesid" bigint, "listid" integer, "qty" integer, "price" numeric(8,2), "note" varchar(20), "ver" bigint, "__tl_op" char(1) NOT NULL, "__tl_keep" varchar(6), "__tl_from_0" bigint, "__tl_from_1" integer) ON COMMIT DROP"`,
+    );
+    expect(dialect.copyIntoStaging(sales, SHAPES.both)).toMatchInlineSnapshot(
+      `"COPY "tablelane_stage" ("salesid", "listid", "qty", "price", "note", "ver", "__tl_op", "__tl_keep", "__tl_from_0", "__tl_from_1") FROM STDIN WITH (FORMAT csv, NULL '\\N')"`,
+    );
+  });
+
+  it('truncates a versioned table first: tombstones at the staged version, then DELETE, then the t row goes', () => {
+    expect(dialect.mergeStatements(STATE, sales, SHAPES.truncated)).toMatchInlineSnapshot(`
+      [
+        "DELETE FROM "tablelane"."public__sales__tomb" b USING "public"."sales" t WHERE b."salesid" = t."salesid" AND b."listid" = t."listid"",
+        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver") SELECT t."salesid", t."listid", s."ver" FROM "public"."sales" t, "tablelane_stage" s WHERE s."__tl_op" = 't'",
+        "DELETE FROM "public"."sales"",
+        "DELETE FROM "tablelane_stage" WHERE "__tl_op" = 't'",
+        "DELETE FROM "tablelane_stage" s USING "public"."sales" t WHERE t."salesid" = s."salesid" AND t."listid" = s."listid" AND t."ver" > s."ver"",
+        "DELETE FROM "tablelane_stage" s USING "tablelane"."public__sales__tomb" b WHERE b."salesid" = s."salesid" AND b."listid" = s."listid" AND b."ver" > s."ver"",
+        "DELETE FROM "public"."sales" t USING "tablelane_stage" s WHERE t."salesid" = s."salesid" AND t."listid" = s."listid"",
+        "INSERT INTO "public"."sales" ("salesid", "listid", "qty", "price", "note", "ver") SELECT "salesid", "listid", "qty", "price", "note", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'u'",
+        "DELETE FROM "tablelane"."public__sales__tomb" b USING "tablelane_stage" s WHERE b."salesid" = s."salesid" AND b."listid" = s."listid"",
+        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver") SELECT "salesid", "listid", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+      ]
+    `);
+  });
+
+  it('fills kept columns from the target before the version guard, at the fill-from key or the own one', () => {
+    expect(dialect.mergeStatements(STATE, sales, SHAPES.partial)).toMatchInlineSnapshot(`
+      [
+        "UPDATE "tablelane_stage" s SET "qty" = CASE WHEN SUBSTRING(s."__tl_keep", 3, 1) = '1' THEN t."qty" ELSE s."qty" END, "price" = CASE WHEN SUBSTRING(s."__tl_keep", 4, 1) = '1' THEN t."price" ELSE s."price" END, "note" = CASE WHEN SUBSTRING(s."__tl_keep", 5, 1) = '1' THEN t."note" ELSE s."note" END FROM "public"."sales" t WHERE s."__tl_keep" IS NOT NULL AND t."salesid" = COALESCE(s."__tl_from_0", s."salesid") AND t."listid" = COALESCE(s."__tl_from_1", s."listid")",
+        "DELETE FROM "tablelane_stage" s USING "public"."sales" t WHERE t."salesid" = s."salesid" AND t."listid" = s."listid" AND t."ver" > s."ver"",
+        "DELETE FROM "tablelane_stage" s USING "tablelane"."public__sales__tomb" b WHERE b."salesid" = s."salesid" AND b."listid" = s."listid" AND b."ver" > s."ver"",
+        "DELETE FROM "public"."sales" t USING "tablelane_stage" s WHERE t."salesid" = s."salesid" AND t."listid" = s."listid"",
+        "INSERT INTO "public"."sales" ("salesid", "listid", "qty", "price", "note", "ver") SELECT "salesid", "listid", "qty", "price", "note", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'u'",
+        "DELETE FROM "tablelane"."public__sales__tomb" b USING "tablelane_stage" s WHERE b."salesid" = s."salesid" AND b."listid" = s."listid"",
+        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver") SELECT "salesid", "listid", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+      ]
+    `);
+  });
+
+  it('truncates, then fills, an unversioned table', () => {
+    expect(dialect.mergeStatements(STATE, users, SHAPES.both)).toMatchInlineSnapshot(`
+      [
+        "DELETE FROM "app"."users"",
+        "DELETE FROM "tablelane_stage" WHERE "__tl_op" = 't'",
+        "UPDATE "tablelane_stage" s SET "email" = CASE WHEN SUBSTRING(s."__tl_keep", 2, 1) = '1' THEN t."email" ELSE s."email" END, "meta" = CASE WHEN SUBSTRING(s."__tl_keep", 3, 1) = '1' THEN t."meta" ELSE s."meta" END FROM "app"."users" t WHERE s."__tl_keep" IS NOT NULL AND t."id" = COALESCE(s."__tl_from_0", s."id")",
+        "DELETE FROM "app"."users" t USING "tablelane_stage" s WHERE t."id" = s."id"",
+        "INSERT INTO "app"."users" ("id", "email", "meta") SELECT "id", "email", "meta" FROM "tablelane_stage" WHERE "__tl_op" = 'u'",
+      ]
+    `);
+  });
+
+  it('refuses CDC shapes for an append table', () => {
+    expect(() => dialect.mergeStatements(STATE, clicks, SHAPES.truncated)).toThrow(/append-only/);
   });
 
   it('sets the lock timeout for the transaction', () => {

@@ -2,6 +2,7 @@ import type { ColumnContract, TableContract } from '@app/config';
 import type { CheckpointAdvance, Dialect, Query } from '../dialect';
 import { assertAdvances, RECORDED_AT, SqlDialect } from '../dialect';
 import { quoteIdent } from '../quote';
+import { ORDINARY_SHAPE, type StagingShape } from '../staging-shape';
 import { stateTableName } from '../state-tables';
 import { copyIntoStagingFromStdin, pgLocksBlockers } from './postgres-catalog';
 import { postgresType } from './postgres-types';
@@ -89,20 +90,33 @@ export class PostgresDialect extends SqlDialect implements Dialect {
     };
   }
 
-  createStagingTable(c: TableContract): string {
-    const columns = c.columns.map((col) => `${quoteIdent(col.name)} ${this.columnType(col)}`);
-    return `CREATE TEMP TABLE ${this.stage} (${columns.join(', ')}, ${this.op} char(1) NOT NULL) ON COMMIT DROP`;
+  createStagingTable(c: TableContract, shape: StagingShape = ORDINARY_SHAPE): string {
+    const columns = [
+      ...c.columns.map((col) => `${quoteIdent(col.name)} ${this.columnType(col)}`),
+      `${this.op} char(1) NOT NULL`,
+      ...this.shapeColumns(c, shape, postgresType),
+    ];
+    return `CREATE TEMP TABLE ${this.stage} (${columns.join(', ')}) ON COMMIT DROP`;
   }
 
-  copyIntoStaging(c: TableContract): string {
-    return copyIntoStagingFromStdin(c);
+  copyIntoStaging(c: TableContract, shape: StagingShape = ORDINARY_SHAPE): string {
+    return copyIntoStagingFromStdin(c, shape);
   }
 
-  mergeStatements(state: string, c: TableContract): string[] {
+  mergeStatements(state: string, c: TableContract, shape: StagingShape = ORDINARY_SHAPE): string[] {
+    this.assertShapeFits(c, shape);
     const { stage, op } = this;
     const insert = `INSERT INTO ${this.target(c)} (${this.names(c.columns)}) SELECT ${this.names(c.columns)} FROM ${stage}`;
     if (c.mode === 'append') return [insert];
-    const statements: string[] = [];
+    const tomb = this.tombstone(state, c);
+    const statements = this.shapeStatements(c, shape, {
+      remember: () => [
+        `DELETE FROM ${tomb} b USING ${this.target(c)} t WHERE ${keyMatch(c, 'b', 't')}`,
+        `INSERT INTO ${tomb} (${this.names(this.keysAndVersion(c))}) ` +
+          `SELECT ${this.truncatedKeysAndVersion(c, 't', 's')} FROM ${this.target(c)} t, ${stage} s WHERE s.${op} = 't'`,
+      ],
+      fill: () => this.fillKept(c, { s: 's', t: 't', update: `${stage} s`, from: `${this.target(c)} t` }),
+    });
     if (c.version) {
       const version = quoteIdent(c.version);
       const tombstoned = this.names(this.keysAndVersion(c));

@@ -1,6 +1,7 @@
 import { parseConfig } from '@app/config';
 import { describe, expect, it } from 'vitest';
-import { ADVANCE, dialectTables, LANE, STATE } from '../../../../test/support/dialect-fixtures';
+import { ADVANCE, dialectTables, LANE, SHAPES, STATE } from '../../../../test/support/dialect-fixtures';
+import { ORDINARY_SHAPE } from '../staging-shape';
 import { RedshiftDialect } from './redshift-dialect';
 
 // The statements SqlDialect builds for both warehouses are golden-tested in ../dialect.spec.ts;
@@ -188,7 +189,7 @@ describe('RedshiftDialect golden SQL', () => {
   });
 
   it('merges a versioned table with delete-then-insert, a version guard and tombstones', () => {
-    expect(redshift.mergeStatements(STATE, sales, at)).toMatchInlineSnapshot(`
+    expect(redshift.mergeStatements(STATE, sales, ORDINARY_SHAPE, at)).toMatchInlineSnapshot(`
       [
         "DELETE FROM "tablelane_stage" USING "public"."sales" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" AND "sales"."ver" > "tablelane_stage"."ver"",
         "DELETE FROM "tablelane_stage" USING "tablelane"."public__sales__tomb" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid" AND "public__sales__tomb"."ver" > "tablelane_stage"."ver"",
@@ -215,7 +216,7 @@ describe('RedshiftDialect golden SQL', () => {
   });
 
   it('merges with MERGE when asked: deletes first, then one WHEN MATCHED action', () => {
-    expect(merging.mergeStatements(STATE, sales, at)).toMatchInlineSnapshot(`
+    expect(merging.mergeStatements(STATE, sales, ORDINARY_SHAPE, at)).toMatchInlineSnapshot(`
       [
         "DELETE FROM "tablelane_stage" USING "public"."sales" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" AND "sales"."ver" > "tablelane_stage"."ver"",
         "DELETE FROM "tablelane_stage" USING "tablelane"."public__sales__tomb" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid" AND "public__sales__tomb"."ver" > "tablelane_stage"."ver"",
@@ -236,6 +237,82 @@ describe('RedshiftDialect golden SQL', () => {
     expect(merging.mergeStatements(STATE, clicks)).toMatchInlineSnapshot(`
       [
         "INSERT INTO "app"."clicks" ("at", "url") SELECT "at", "url" FROM "tablelane_stage"",
+      ]
+    `);
+  });
+
+  it('stages and copies the keep flags and fill-from key of a partial batch only', () => {
+    expect(redshift.createStagingTable(sales, SHAPES.truncated)).toBe(redshift.createStagingTable(sales));
+    expect(redshift.createStagingTable(sales, SHAPES.partial)).toMatchInlineSnapshot(
+      `"CREATE TEMP TABLE "tablelane_stage" ("salesid" BIGINT, "listid" INTEGER, "qty" INTEGER, "price" DECIMAL(8,2), "note" VARCHAR(20), "sold" TIMESTAMPTZ, "ver" BIGINT, "__tl_op" CHAR(1) NOT NULL, "__tl_keep" VARCHAR(7), "__tl_from_0" BIGINT, "__tl_from_1" INTEGER) DISTKEY ("salesid")"`,
+    );
+    const copy = redshift.copyFromS3(
+      sales,
+      's3://bucket/staging/public.sales/changes/3/1-9.csv.gz',
+      {
+        credentials: { kind: 'iam-role', roleArn: 'arn:aws:iam::123456789012:role/tablelane-copy' },
+        gzip: true,
+        manifest: false,
+      },
+      SHAPES.both,
+    );
+    expect(copy.text).toMatchInlineSnapshot(
+      `"COPY "tablelane_stage" ("salesid", "listid", "qty", "price", "note", "sold", "ver", "__tl_op", "__tl_keep", "__tl_from_0", "__tl_from_1") FROM 's3://bucket/staging/public.sales/changes/3/1-9.csv.gz' IAM_ROLE 'arn:aws:iam::123456789012:role/tablelane-copy' CSV NULL AS '\\\\N' TIMEFORMAT 'auto' DATEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF GZIP"`,
+    );
+  });
+
+  it('truncates a versioned table first: tombstones at the staged version, then DELETE, then the t row goes', () => {
+    expect(redshift.mergeStatements(STATE, sales, SHAPES.truncated, at)).toMatchInlineSnapshot(`
+      [
+        "DELETE FROM "tablelane"."public__sales__tomb" USING "public"."sales" WHERE "public__sales__tomb"."salesid" = "sales"."salesid" AND "public__sales__tomb"."listid" = "sales"."listid"",
+        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver", "recorded_at") SELECT "sales"."salesid", "sales"."listid", "tablelane_stage"."ver", CAST('2026-11-21 09:00:00.000+00' AS TIMESTAMPTZ) FROM "public"."sales", "tablelane_stage" WHERE "tablelane_stage"."__tl_op" = 't'",
+        "DELETE FROM "public"."sales"",
+        "DELETE FROM "tablelane_stage" WHERE "__tl_op" = 't'",
+        "DELETE FROM "tablelane_stage" USING "public"."sales" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" AND "sales"."ver" > "tablelane_stage"."ver"",
+        "DELETE FROM "tablelane_stage" USING "tablelane"."public__sales__tomb" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid" AND "public__sales__tomb"."ver" > "tablelane_stage"."ver"",
+        "DELETE FROM "public"."sales" USING "tablelane_stage" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid"",
+        "INSERT INTO "public"."sales" ("salesid", "listid", "qty", "price", "note", "sold", "ver") SELECT "salesid", "listid", "qty", "price", "note", "sold", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'u'",
+        "DELETE FROM "tablelane"."public__sales__tomb" USING "tablelane_stage" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid"",
+        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver", "recorded_at") SELECT "salesid", "listid", "ver", CAST('2026-11-21 09:00:00.000+00' AS TIMESTAMPTZ) FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+      ]
+    `);
+  });
+
+  it('fills kept columns from the target before the version guard, JSON read back from SUPER', () => {
+    expect(redshift.mergeStatements(STATE, sales, SHAPES.partial, at)).toMatchInlineSnapshot(`
+      [
+        "UPDATE "tablelane_stage" SET "qty" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 3, 1) = '1' THEN "sales"."qty" ELSE "tablelane_stage"."qty" END, "price" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 4, 1) = '1' THEN "sales"."price" ELSE "tablelane_stage"."price" END, "note" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 5, 1) = '1' THEN "sales"."note" ELSE "tablelane_stage"."note" END, "sold" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 6, 1) = '1' THEN "sales"."sold" ELSE "tablelane_stage"."sold" END FROM "public"."sales" WHERE "tablelane_stage"."__tl_keep" IS NOT NULL AND "sales"."salesid" = COALESCE("tablelane_stage"."__tl_from_0", "tablelane_stage"."salesid") AND "sales"."listid" = COALESCE("tablelane_stage"."__tl_from_1", "tablelane_stage"."listid")",
+        "DELETE FROM "tablelane_stage" USING "public"."sales" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid" AND "sales"."ver" > "tablelane_stage"."ver"",
+        "DELETE FROM "tablelane_stage" USING "tablelane"."public__sales__tomb" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid" AND "public__sales__tomb"."ver" > "tablelane_stage"."ver"",
+        "DELETE FROM "public"."sales" USING "tablelane_stage" WHERE "sales"."salesid" = "tablelane_stage"."salesid" AND "sales"."listid" = "tablelane_stage"."listid"",
+        "INSERT INTO "public"."sales" ("salesid", "listid", "qty", "price", "note", "sold", "ver") SELECT "salesid", "listid", "qty", "price", "note", "sold", "ver" FROM "tablelane_stage" WHERE "__tl_op" = 'u'",
+        "DELETE FROM "tablelane"."public__sales__tomb" USING "tablelane_stage" WHERE "public__sales__tomb"."salesid" = "tablelane_stage"."salesid" AND "public__sales__tomb"."listid" = "tablelane_stage"."listid"",
+        "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver", "recorded_at") SELECT "salesid", "listid", "ver", CAST('2026-11-21 09:00:00.000+00' AS TIMESTAMPTZ) FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+      ]
+    `);
+    expect(redshift.mergeStatements(STATE, users, SHAPES.both)).toMatchInlineSnapshot(`
+      [
+        "DELETE FROM "app"."users"",
+        "DELETE FROM "tablelane_stage" WHERE "__tl_op" = 't'",
+        "UPDATE "tablelane_stage" SET "email" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 2, 1) = '1' THEN "users"."email" ELSE "tablelane_stage"."email" END, "meta" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 3, 1) = '1' THEN JSON_SERIALIZE("users"."meta") ELSE "tablelane_stage"."meta" END, "score" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 4, 1) = '1' THEN "users"."score" ELSE "tablelane_stage"."score" END, "active" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 5, 1) = '1' THEN "users"."active" ELSE "tablelane_stage"."active" END, "born" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 6, 1) = '1' THEN "users"."born" ELSE "tablelane_stage"."born" END, "seen" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 7, 1) = '1' THEN "users"."seen" ELSE "tablelane_stage"."seen" END FROM "app"."users" WHERE "tablelane_stage"."__tl_keep" IS NOT NULL AND "users"."id" = COALESCE("tablelane_stage"."__tl_from_0", "tablelane_stage"."id")",
+        "DELETE FROM "app"."users" USING "tablelane_stage" WHERE "users"."id" = "tablelane_stage"."id"",
+        "INSERT INTO "app"."users" ("id", "email", "meta", "score", "active", "born", "seen") SELECT "id", "email", JSON_PARSE("meta"), "score", "active", "born", "seen" FROM "tablelane_stage" WHERE "__tl_op" = 'u'",
+      ]
+    `);
+    expect(compatible.mergeStatements(STATE, users, SHAPES.partial)[0]).toMatchInlineSnapshot(
+      `"UPDATE "tablelane_stage" SET "email" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 2, 1) = '1' THEN "users"."email" ELSE "tablelane_stage"."email" END, "meta" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 3, 1) = '1' THEN "users"."meta" ELSE "tablelane_stage"."meta" END, "score" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 4, 1) = '1' THEN "users"."score" ELSE "tablelane_stage"."score" END, "active" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 5, 1) = '1' THEN "users"."active" ELSE "tablelane_stage"."active" END, "born" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 6, 1) = '1' THEN "users"."born" ELSE "tablelane_stage"."born" END, "seen" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 7, 1) = '1' THEN "users"."seen" ELSE "tablelane_stage"."seen" END FROM "app"."users" WHERE "tablelane_stage"."__tl_keep" IS NOT NULL AND "users"."id" = COALESCE("tablelane_stage"."__tl_from_0", "tablelane_stage"."id")"`,
+    );
+  });
+
+  it('runs the shapes before a MERGE too', () => {
+    expect(merging.mergeStatements(STATE, users, SHAPES.both)).toMatchInlineSnapshot(`
+      [
+        "DELETE FROM "app"."users"",
+        "DELETE FROM "tablelane_stage" WHERE "__tl_op" = 't'",
+        "UPDATE "tablelane_stage" SET "email" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 2, 1) = '1' THEN "users"."email" ELSE "tablelane_stage"."email" END, "meta" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 3, 1) = '1' THEN JSON_SERIALIZE("users"."meta") ELSE "tablelane_stage"."meta" END, "score" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 4, 1) = '1' THEN "users"."score" ELSE "tablelane_stage"."score" END, "active" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 5, 1) = '1' THEN "users"."active" ELSE "tablelane_stage"."active" END, "born" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 6, 1) = '1' THEN "users"."born" ELSE "tablelane_stage"."born" END, "seen" = CASE WHEN SUBSTRING("tablelane_stage"."__tl_keep", 7, 1) = '1' THEN "users"."seen" ELSE "tablelane_stage"."seen" END FROM "app"."users" WHERE "tablelane_stage"."__tl_keep" IS NOT NULL AND "users"."id" = COALESCE("tablelane_stage"."__tl_from_0", "tablelane_stage"."id")",
+        "DELETE FROM "app"."users" USING "tablelane_stage" WHERE "users"."id" = "tablelane_stage"."id" AND "tablelane_stage"."__tl_op" = 'd'",
+        "DELETE FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
+        "MERGE INTO "app"."users" USING "tablelane_stage" ON "users"."id" = "tablelane_stage"."id" WHEN MATCHED THEN UPDATE SET "email" = "tablelane_stage"."email", "meta" = JSON_PARSE("tablelane_stage"."meta"), "score" = "tablelane_stage"."score", "active" = "tablelane_stage"."active", "born" = "tablelane_stage"."born", "seen" = "tablelane_stage"."seen" WHEN NOT MATCHED THEN INSERT ("id", "email", "meta", "score", "active", "born", "seen") VALUES ("tablelane_stage"."id", "tablelane_stage"."email", JSON_PARSE("tablelane_stage"."meta"), "tablelane_stage"."score", "tablelane_stage"."active", "tablelane_stage"."born", "tablelane_stage"."seen")",
       ]
     `);
   });

@@ -1,9 +1,10 @@
-import type { ColumnContract, TableContract } from '@app/config';
+import type { ColumnContract, ColumnType, TableContract } from '@app/config';
 import type { CheckpointAdvance, Dialect, Query } from '../dialect';
 import { assertAdvances, CHECKPOINT_COLUMNS, RECORDED_AT, SqlDialect, STAGING_TABLE } from '../dialect';
 import { columnsQuery } from '../information-schema';
 import { pgLocksBlockers } from '../postgres/postgres-catalog';
 import { quoteIdent } from '../quote';
+import { ORDINARY_SHAPE, stagedColumns, type StagingShape } from '../staging-shape';
 import { stateTableName } from '../state-tables';
 import { copyFromS3, LAST_COPY_COUNT, type CopyStatement, type RedshiftCopyOptions } from './redshift-copy';
 import { redshiftStagingType, redshiftType, type RedshiftCompatibility } from './redshift-types';
@@ -155,20 +156,28 @@ export class RedshiftDialect extends SqlDialect implements Dialect {
    * Redshift has no ON COMMIT DROP: the destination drops it before committing, and a rolled
    * back transaction takes its CREATE with it.
    */
-  createStagingTable(c: TableContract): string {
+  createStagingTable(c: TableContract, shape: StagingShape = ORDINARY_SHAPE): string {
     assertNotStagingName(c);
-    const columns = c.columns.map(
-      (col) => `${quoteIdent(col.name)} ${redshiftStagingType(col.type, this.compatibility)}`,
-    );
-    return `CREATE TEMP TABLE ${this.stage} (${columns.join(', ')}, ${this.op} CHAR(1) NOT NULL)${this.tableAttributes(c, false)}`;
+    const stagingType = (type: ColumnType) => redshiftStagingType(type, this.compatibility);
+    const columns = [
+      ...c.columns.map((col) => `${quoteIdent(col.name)} ${stagingType(col.type)}`),
+      `${this.op} CHAR(1) NOT NULL`,
+      ...this.shapeColumns(c, shape, stagingType),
+    ];
+    return `CREATE TEMP TABLE ${this.stage} (${columns.join(', ')})${this.tableAttributes(c, false)}`;
   }
 
   dropStagingTable(): string {
     return `DROP TABLE ${this.stage}`;
   }
 
-  copyFromS3(c: TableContract, uri: string, options: RedshiftCopyOptions): CopyStatement {
-    return copyFromS3(this.stage, [...c.columns.map((col) => quoteIdent(col.name)), this.op], uri, options);
+  copyFromS3(
+    c: TableContract,
+    uri: string,
+    options: RedshiftCopyOptions,
+    shape: StagingShape = ORDINARY_SHAPE,
+  ): CopyStatement {
+    return copyFromS3(this.stage, stagedColumns(c, shape).map(quoteIdent), uri, options);
   }
 
   lastCopyCount(): string {
@@ -180,13 +189,22 @@ export class RedshiftDialect extends SqlDialect implements Dialect {
    * deletes from, so every column is qualified by its table's own name. `at` dates the
    * tombstones written (now() is leader-node only, so it travels as a literal).
    */
-  mergeStatements(state: string, c: TableContract, at: Date = new Date()): string[] {
+  mergeStatements(
+    state: string,
+    c: TableContract,
+    shape: StagingShape = ORDINARY_SHAPE,
+    at: Date = new Date(),
+  ): string[] {
     assertNotStagingName(c);
+    this.assertShapeFits(c, shape);
     const t = quoteIdent(c.table);
     const insert = (where: string) =>
       `INSERT INTO ${this.target(c)} (${this.names(c.columns)}) SELECT ${this.values(c.columns, '')} FROM ${this.stage}${where}`;
     if (c.mode === 'append') return [insert('')];
-    const statements: string[] = [];
+    const statements = this.shapeStatements(c, shape, {
+      remember: () => this.rememberTruncated(state, c, at),
+      fill: () => this.fillKept(c, { s: this.stage, t, update: this.stage, from: this.target(c) }, this.kept),
+    });
     if (c.version) {
       const b = quoteIdent(stateTableName(c, 'tombstone'));
       const v = quoteIdent(c.version);
@@ -284,6 +302,25 @@ export class RedshiftDialect extends SqlDialect implements Dialect {
   protected lockWaitBound(ms: number): string {
     return this.statementTimeout(ms);
   }
+
+  /** A truncate's tombstones: every target row's key at the staged `t` row's version, dated `at`. */
+  private rememberTruncated(state: string, c: TableContract, at: Date): string[] {
+    const t = quoteIdent(c.table);
+    const b = quoteIdent(stateTableName(c, 'tombstone'));
+    const match = c.primaryKey.map((k) => `${b}.${quoteIdent(k)} = ${t}.${quoteIdent(k)}`).join(' AND ');
+    return [
+      `DELETE FROM ${this.tombstone(state, c)} USING ${this.target(c)} WHERE ${match}`,
+      `INSERT INTO ${this.tombstone(state, c)} (${this.names(this.keysAndVersion(c))}, ${quoteIdent(RECORDED_AT)}) ` +
+        `SELECT ${this.truncatedKeysAndVersion(c, t, this.stage)}, ${timestampLiteral(at)} ` +
+        `FROM ${this.target(c)}, ${this.stage} WHERE ${this.stage}.${this.op} = 't'`,
+    ];
+  }
+
+  /** A kept target value as the staging table holds it: SUPER is read back as JSON text. */
+  private readonly kept = (column: ColumnContract, table: string): string =>
+    column.type.kind === 'json' && this.compatibility === 'redshift'
+      ? `JSON_SERIALIZE(${table}.${quoteIdent(column.name)})`
+      : `${table}.${quoteIdent(column.name)}`;
 
   private tombstoneStatements(state: string, c: TableContract, at: Date): string[] {
     if (!c.version) return [];

@@ -23,7 +23,7 @@ export class RedshiftS3CopyLoader implements StagingLoader {
         `${stagedUri} ${this.copy.manifest ? 'is not' : 'is'} a manifest but COPY is configured with manifest: ${this.copy.manifest}`,
       );
     }
-    const statement = this.dialect.copyFromS3(contract, stagedUri, this.copy);
+    const statement = this.dialect.copyFromS3(contract, stagedUri, this.copy, batch.shape);
     try {
       await client.query(statement.text);
     } catch (error) {
