@@ -3,8 +3,8 @@
 #   Kafka 4.1 (KRaft) 127.0.0.1:9092, Apicurio Registry 127.0.0.1:8081,
 #   S3Proxy 127.0.0.1:9000, PostgreSQL 127.0.0.1:5432 (reused/started via pg_ctlcluster),
 #   the CDC source PostgreSQL 127.0.0.1:5433 (wal_level=logical, a cluster of its own in .stack/pg-cdc),
-# then creates the topics and the bucket. It also fetches the Kafka Connect worker and Debezium's
-# PostgreSQL connector, which the tests start themselves (test/support/debezium-connect.ts). Idempotent: anything already answering on its
+# then creates the topics and the bucket. It also fetches the Kafka Connect worker, Debezium's
+# PostgreSQL connector and Apicurio's AvroConverter, which the tests start themselves (test/support/debezium-connect.ts). Idempotent: anything already answering on its
 # port is reused (e.g. `docker compose up`), and nothing is started twice.
 set -euo pipefail
 
@@ -43,17 +43,20 @@ command -v curl >/dev/null 2>&1 || die "curl is required"
 # ---------------------------------------------------------------- fetch (cached)
 # The pom's profiles are groups fetched one mvn run each (a dependency graph each), cached per
 # group on the pom's hash: core (broker, tools, registry, S3), connect (the Kafka Connect
-# worker's classpath) and debezium (the PostgreSQL connector plugin). A group whose processes
+# worker's classpath), debezium (the PostgreSQL connector plugin) and apicurio-converter
+# (Apicurio's AvroConverter, a second plugin on the same plugin path). A group whose processes
 # run is kept as it is (its jars are in use), so a stack started before a pom change still
 # gets the groups it lacks without a restart.
-FETCH_GROUPS="core connect debezium"
+FETCH_GROUPS="core connect debezium apicurio-converter"
 
 group_stamp() { if [[ "$1" == core ]]; then echo "$LIB_DIR/.stamp"; else echo "$LIB_DIR/.stamp-$1"; fi; }
 group_dirs() {
   case "$1" in
     core) echo "$LIB_DIR/kafka $LIB_DIR/s3proxy $LIB_DIR/apicurio $LIB_DIR/.markers" ;;
     connect) echo "$LIB_DIR/connect" ;;
-    debezium) echo "$LIB_DIR/debezium" ;;
+    # two plugins under one plugin path (lib/debezium): each group owns its own directory only
+    debezium) echo "$LIB_DIR/debezium/debezium-connector-postgres" ;;
+    apicurio-converter) echo "$LIB_DIR/debezium/apicurio-converter" ;;
   esac
 }
 group_complete() {
@@ -65,6 +68,9 @@ group_complete() {
     connect) compgen -G "$LIB_DIR/connect/connect-runtime-*.jar" >/dev/null ;;
     debezium)
       compgen -G "$LIB_DIR/debezium/debezium-connector-postgres/debezium-connector-postgres-*.jar" >/dev/null ;;
+    apicurio-converter)
+      compgen -G "$LIB_DIR/debezium/apicurio-converter/apicurio-registry-utils-converter-*.jar" >/dev/null \
+        && [[ -f "$LIB_DIR/debezium/apicurio-converter/tablelane-connect-manifest.jar" ]] ;;
   esac
 }
 # group_in_use GROUP -> prints what runs from the group's jars (fails when nothing does).
@@ -76,8 +82,9 @@ group_in_use() {
     done
     return 1
   fi
-  # connect, debezium: the Connect workers of the tests (test/support/debezium-connect.ts), whose
-  # command line names lib/connect (the plugin path is in their worker.properties)
+  # connect, debezium, apicurio-converter: the Connect workers of the tests
+  # (test/support/debezium-connect.ts), whose command line names lib/connect (the plugin path is
+  # in their worker.properties)
   for f in /proc/[0-9]*/cmdline; do
     if { tr '\0' ' ' <"$f"; } 2>/dev/null | grep -qF -- "$LIB_DIR/connect/"; then
       echo "a Connect worker (pid $(basename "$(dirname "$f")"))"
@@ -85,6 +92,15 @@ group_in_use() {
     fi
   done
   return 1
+}
+# group_absent GROUP -> none of the group's directories exists (a group added to the pom after
+# the stack started): nothing can run from it, so it is fetched even while its users run.
+group_absent() {
+  local d
+  for d in $(group_dirs "$1"); do
+    [[ -e "$d" ]] && return 1
+  done
+  return 0
 }
 
 fetch_components() {
@@ -94,7 +110,7 @@ fetch_components() {
     if [[ -f "$(group_stamp "$g")" && "$(cat "$(group_stamp "$g")")" == "$want" ]] && group_complete "$g"; then
       continue
     fi
-    if user="$(group_in_use "$g")"; then
+    if ! group_absent "$g" && user="$(group_in_use "$g")"; then
       if group_complete "$g"; then
         log "WARNING: scripts/stack/pom.xml changed but $user runs from $LIB_DIR ($g); keeping the"
         log "old $g components. Stop it (scripts/stack/down.sh) and run up.sh again to switch versions."

@@ -1,24 +1,35 @@
+// Before kafkajs: loading @app/kafka installs its kafkajs patches (test/support/kafka.ts).
+import { avroWriterType, FramedAvroDecoder, type DecodedAvro } from '@app/kafka';
+import { connectSchemaFromAvro, type ConnectSchema } from '@app/contracts';
+import type { Kafka } from 'kafkajs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSourceSchema,
   startDebeziumConnector,
+  type ConnectFormat,
   type DebeziumConnector,
   type SourceSchema,
 } from '../support/debezium-connect';
-import { uniqueName } from '../support/env';
+import { stackEnv, uniqueName } from '../support/env';
 import { readAll, testKafka } from '../support/kafka';
 
 /**
  * The CDC infrastructure works end to end: a real Debezium PostgreSQL connector (pgoutput) in a
- * Kafka Connect worker reads the stack's CDC source and writes Debezium's change events, as
- * JsonConverter writes them with schemas and without, to the stack's broker. The records it
- * sees are the fixtures of test/cdc/fixtures/ (CDC_FIXTURES=write rewrites them).
+ * Kafka Connect worker reads the stack's CDC source and writes Debezium's change events to the
+ * stack's broker, as JsonConverter writes them with schemas and without, and as Apicurio's
+ * AvroConverter writes them (Confluent-framed Avro, writer schemas in the stack's registry,
+ * decoded here by the router's FramedAvroDecoder through the ccompat API). The records it sees
+ * are the fixtures of test/cdc/fixtures/ (CDC_FIXTURES=write rewrites them).
  */
 
 const FIXTURES = join(__dirname, 'fixtures');
-const WRITE_FIXTURES = process.env.CDC_FIXTURES === 'write';
+/** CDC_FIXTURES=write rewrites every fixture, CDC_FIXTURES=write:avro (or write:schemas,schemaless) some. */
+const WRITE_FIXTURES = /^write(:|$)/.test(process.env.CDC_FIXTURES ?? '');
+const writesFixture = (mode: string) =>
+  WRITE_FIXTURES &&
+  (process.env.CDC_FIXTURES === 'write' || process.env.CDC_FIXTURES!.slice(6).split(',').includes(mode));
 /** The names the fixtures use for this run's unique schema and topic prefix. */
 const FIXTURE_SCHEMA = 'shop';
 const FIXTURE_PREFIX = 'cdc';
@@ -62,13 +73,34 @@ const CHANGES = [
   `TRUNCATE items`,
 ];
 
-type Mode = 'schemas' | 'schemaless';
-const MODES: Mode[] = ['schemas', 'schemaless'];
+type Mode = 'schemas' | 'schemaless' | 'avro';
+const MODES: Mode[] = ['schemas', 'schemaless', 'avro'];
+const FORMATS: Record<Mode, ConnectFormat> = { schemas: 'json', schemaless: 'json-schemaless', avro: 'avro' };
 
+/** A record's key and value as UTF-8 text (JSON), or base64 of the framed bytes (Avro). */
 interface RawRecord {
   key: string | null;
   value: string | null;
   headers: Record<string, string>;
+}
+
+/** The Avro keys and values of the run, decoded by the router's decoder, by their base64. */
+const decodedAvro = new Map<string, DecodedAvro>();
+
+/** An Avro value as plain data: records as objects, longs as numbers where exact (bytes stay Buffers). */
+function plain(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+  if (value === null || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === 'object')
+    return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, plain(v)]));
+  return value;
+}
+
+function avroOf(raw: string): DecodedAvro {
+  const decoded = decodedAvro.get(raw);
+  if (!decoded) throw new Error(`an Avro record not decoded: ${raw.slice(0, 20)}…`);
+  return decoded;
 }
 
 interface Envelope {
@@ -78,9 +110,13 @@ interface Envelope {
   source: Record<string, unknown>;
 }
 
-/** The payload of a JsonConverter message: `payload` with schemas, the message itself without. */
+/**
+ * The payload of a message: JsonConverter's `payload` with schemas, the message itself without,
+ * the decoded Avro datum as plain data.
+ */
 function payloadOf<T>(raw: string | null, mode: Mode): T | null {
   if (raw === null) return null;
+  if (mode === 'avro') return plain(avroOf(raw).value) as T;
   const parsed = JSON.parse(raw) as { payload: T } & T;
   return mode === 'schemas' ? parsed.payload : parsed;
 }
@@ -108,9 +144,10 @@ function find(records: RawRecord[], mode: Mode, role: string): RawRecord {
   return found[0]!;
 }
 
-/** JSON with every leaf replaced by its type: what a fixture and a live record share. */
+/** JSON (or an Avro datum) with every leaf replaced by its type: what a fixture and a live record share. */
 function shape(value: unknown): unknown {
   if (value === null) return null;
+  if (value instanceof Uint8Array) return 'bytes';
   if (Array.isArray(value)) return value.map(shape);
   if (typeof value === 'object')
     return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, shape(v)]));
@@ -123,10 +160,70 @@ interface Fixture {
   table: string;
   snapshotRows: string[];
   changes: string[];
+  /** Avro: the writer schemas (as `GET /schemas/ids/{id}` gives their text) by the ids the records carry. */
+  schemas?: Record<string, string>;
   records: Record<string, RawRecord>;
 }
 
 const fixturePath = (mode: Mode) => join(FIXTURES, `debezium-postgres-${mode}.json`);
+
+/** Every record of a topic from the beginning, keys and values as base64 of their bytes. */
+async function readAllRaw(kafka: Kafka, topic: string, expected: number, timeoutMs: number) {
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
+  const records: RawRecord[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      records.push({
+        key: message.key?.toString('base64') ?? null,
+        value: message.value?.toString('base64') ?? null,
+        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+      });
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (records.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await consumer.disconnect();
+  return records;
+}
+
+/** Strings renamed throughout a decoded Avro datum (records become plain objects). */
+function renamed(value: unknown, rename: (text: string) => string): unknown {
+  if (typeof value === 'string') return rename(value);
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) return value.map((v) => renamed(v, rename));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renamed(v, rename)]));
+}
+
+/**
+ * A framed Avro key or value with this run's unique names as the fixtures spell them: decoded
+ * with its writer schema, renamed (the schema's namespaces and names, the datum's strings) and
+ * written again with the renamed schema under the same id. Everything else is byte for byte
+ * what the converter wrote.
+ */
+function renamedAvro(
+  raw: string,
+  rename: (text: string) => string,
+): { raw: string; id: number; schema: string } {
+  const decoded = avroOf(raw);
+  const schema = rename(JSON.stringify(decoded.schema));
+  const body = avroWriterType(JSON.parse(schema)).toBuffer(renamed(decoded.value, rename));
+  const header = Buffer.from(raw, 'base64').subarray(0, 5);
+  return { raw: Buffer.concat([header, body]).toString('base64'), id: header.readInt32BE(1), schema };
+}
+
+/** A fixture's Avro key or value, decoded with the fixture's writer schemas. */
+function fixtureAvro(fixture: Fixture, raw: string): { value: unknown; schema: string } {
+  const bytes = Buffer.from(raw, 'base64');
+  const schema = fixture.schemas?.[String(bytes.readInt32BE(1))];
+  if (schema === undefined) throw new Error(`the fixture has no schema of id ${bytes.readInt32BE(1)}`);
+  return { value: avroWriterType(JSON.parse(schema)).fromBuffer(bytes.subarray(5)), schema };
+}
+
+/** A struct's fields as `type` or `type name`, as the schema checks compare them. */
+const fieldTypes = (fields: { field?: string; type: string; name?: string }[]) =>
+  Object.fromEntries(fields.map((f) => [f.field, f.name ? `${f.type} ${f.name}` : f.type]));
 
 describe('Debezium PostgreSQL connector (Kafka Connect standalone) on the CDC source', () => {
   let schema: SourceSchema;
@@ -136,7 +233,7 @@ describe('Debezium PostgreSQL connector (Kafka Connect standalone) on the CDC so
   let rows: string[];
 
   /** This run's unique names as the fixtures spell them. */
-  const normalize = (text: string, mode: Mode) =>
+  const normalize = (text: string, mode: Mode): string =>
     text.split(schema.name).join(FIXTURE_SCHEMA).split(connectors[mode]!.topicPrefix).join(FIXTURE_PREFIX);
 
   beforeAll(async () => {
@@ -170,12 +267,12 @@ describe('Debezium PostgreSQL connector (Kafka Connect standalone) on the CDC so
             name: `${base}-${mode}`,
             topicPrefix: `${base}_${mode}`,
             tables: [`${schema.name}.items`],
-            jsonSchemas: mode === 'schemas',
+            format: FORMATS[mode],
           });
         }),
       );
       for (const start of starts) if (start.status === 'rejected') throw start.reason;
-      console.log(`cdc smoke: both connectors streaming after ${Date.now() - started} ms`);
+      console.log(`cdc smoke: all ${MODES.length} connectors streaming after ${Date.now() - started} ms`);
       for (const sql of CHANGES) await q(sql);
     } finally {
       client.release();
@@ -185,9 +282,17 @@ describe('Debezium PostgreSQL connector (Kafka Connect standalone) on the CDC so
     // 3 snapshot reads, c, u, u, d + tombstone + c (key change), d + tombstone, t
     await Promise.all(
       MODES.map(async (mode, i) => {
-        records[mode] = await readAll(kafka, topics[i]!, 12, 30_000);
+        records[mode] =
+          mode === 'avro'
+            ? await readAllRaw(kafka, topics[i]!, 12, 30_000)
+            : await readAll(kafka, topics[i]!, 12, 30_000);
       }),
     );
+    // The router's decoder, its writer schemas fetched by id from the ccompat API.
+    const decoder = FramedAvroDecoder.connect(stackEnv.SCHEMA_REGISTRY_URL);
+    for (const r of records.avro!)
+      for (const raw of [r.key, r.value])
+        if (raw !== null) decodedAvro.set(raw, await decoder.decode(Buffer.from(raw, 'base64')));
     console.log(`cdc smoke: all records read after ${Date.now() - started} ms`);
   });
 
@@ -295,27 +400,79 @@ describe('Debezium PostgreSQL connector (Kafka Connect standalone) on the CDC so
     expect(find(records.schemas!, 'schemas', 'snapshotRead').value).toContain('"big":9223372036854775807');
   });
 
+  it('avro: Confluent framing, ids the ccompat API resolves, subjects <topic>-key and -value', async () => {
+    const framed = records.avro!.flatMap((r) => [r.key, r.value]).filter((raw) => raw !== null);
+    // 11 keys (the truncate has none) and 10 values (two tombstones)
+    expect(framed).toHaveLength(21);
+    for (const raw of framed) {
+      const bytes = Buffer.from(raw, 'base64');
+      expect(bytes[0]).toBe(0);
+      const id = bytes.readInt32BE(1);
+      const response = await fetch(`${stackEnv.SCHEMA_REGISTRY_URL}/schemas/ids/${id}`);
+      expect(response.status, `schema id ${id}`).toBe(200);
+    }
+    const topic = connectors.avro!.topic(`${schema.name}.items`);
+    const subjects = (await (await fetch(`${stackEnv.SCHEMA_REGISTRY_URL}/subjects`)).json()) as string[];
+    expect(subjects.filter((s) => s.startsWith(topic)).sort()).toEqual([`${topic}-key`, `${topic}-value`]);
+  });
+
+  it('avro: the writer schema reads as the Connect schema JsonConverter writes', () => {
+    const json = JSON.parse(find(records.schemas!, 'schemas', 'snapshotRead').value!) as {
+      schema: { fields: { field: string; fields?: { field: string; type: string; name?: string }[] }[] };
+    };
+    const avroRecord = find(records.avro!, 'avro', 'snapshotRead');
+    const connect = connectSchemaFromAvro(avroOf(avroRecord.value!).schema);
+    const afterOf = (s: ConnectSchema) => s.fields!.find((f) => f.field === 'after')!.fields!;
+    expect(fieldTypes(afterOf(connect))).toEqual(
+      fieldTypes(json.schema.fields.find((f) => f.field === 'after')!.fields!),
+    );
+    const key = connectSchemaFromAvro(avroOf(avroRecord.key!).schema);
+    expect(fieldTypes(key.fields!)).toEqual({ id: 'int64' });
+    // Avro longs decode exact (bigint), bytes as Buffers
+    const after = (avroOf(avroRecord.value!).value as { after: Record<string, unknown> }).after;
+    expect(after.big).toBe(9223372036854775807n);
+    expect(after.payload).toEqual(Buffer.from([0x00, 0xff, 0x10]));
+  });
+
   it.each(MODES)('%s: the fixtures are what this Debezium sends', async (mode) => {
     const live: Record<string, RawRecord> = {};
+    const liveSchemas: Record<string, string> = {};
+    const rename = (text: string) => normalize(text, mode);
+    const part = (raw: string | null): string | null => {
+      if (raw === null || mode !== 'avro') return raw === null ? null : rename(raw);
+      const avro = renamedAvro(raw, rename);
+      liveSchemas[String(avro.id)] = avro.schema;
+      return avro.raw;
+    };
     for (const role of Object.keys(ROLES)) {
       const r = find(records[mode]!, mode, role);
       live[role] = {
-        key: r.key === null ? null : normalize(r.key, mode),
-        value: r.value === null ? null : normalize(r.value, mode),
-        headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, normalize(v, mode)])),
+        key: part(r.key),
+        value: part(r.value),
+        headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, rename(v)])),
       };
     }
-    if (WRITE_FIXTURES) {
+    if (writesFixture(mode)) {
+      const about =
+        mode === 'avro'
+          ? `Raw Kafka records of Debezium with Apicurio's AvroConverter 2.6.13.Final (Confluent framing: magic byte 0, ` +
+            `the 4-byte content id, the Avro body): key and value as base64 of their bytes, headers as UTF-8 text, and ` +
+            `the writer schemas by id as GET /apis/ccompat/v7/schemas/ids/{id} gave them. From ` +
+            `test/cdc/debezium-connect.test.ts (CDC_FIXTURES=write rewrites them); the run's unique names are renamed ` +
+            `to cdc/shop in the schemas and the data (decoded, renamed, written again with the same writer schema). ` +
+            `Debezium 3.6.1.Final, Kafka Connect 4.1.1, PostgreSQL 15, plugin.name=pgoutput, skipped.operations=none, ` +
+            `REPLICA IDENTITY DEFAULT. Decode longs as bigint: "big" is 2^63 - 1.`
+          : `Raw Kafka records (key, value and headers as UTF-8 text) of Debezium ${mode === 'schemas' ? 'with' : 'without'} ` +
+            `JsonConverter schemas, from test/cdc/debezium-connect.test.ts (CDC_FIXTURES=write rewrites them). ` +
+            `Debezium 3.6.1.Final, Kafka Connect 4.1.1, PostgreSQL 15, plugin.name=pgoutput, skipped.operations=none, ` +
+            `REPLICA IDENTITY DEFAULT. Parse values with a parser that keeps int64 exact: "big" is 2^63 - 1.`;
       const fixture: Fixture = {
-        about:
-          `Raw Kafka records (key, value and headers as UTF-8 text) of Debezium ${mode === 'schemas' ? 'with' : 'without'} ` +
-          `JsonConverter schemas, from test/cdc/debezium-connect.test.ts (CDC_FIXTURES=write rewrites them). ` +
-          `Debezium 3.6.1.Final, Kafka Connect 4.1.1, PostgreSQL 15, plugin.name=pgoutput, skipped.operations=none, ` +
-          `REPLICA IDENTITY DEFAULT. Parse values with a parser that keeps int64 exact: "big" is 2^63 - 1.`,
+        about,
         topic: `${FIXTURE_PREFIX}.${FIXTURE_SCHEMA}.items`,
         table: normalize(TABLE(schema.name), mode),
         snapshotRows: rows.map((r) => r.replace(/\s+/g, ' ')),
         changes: CHANGES.map((c) => c.replace(/\s+/g, ' ')),
+        ...(mode === 'avro' ? { schemas: liveSchemas } : {}),
         records: live,
       };
       const { format } = await import('prettier');
@@ -325,6 +482,19 @@ describe('Debezium PostgreSQL connector (Kafka Connect standalone) on the CDC so
     expect(Object.keys(fixture.records)).toEqual(Object.keys(live));
     for (const [role, want] of Object.entries(fixture.records)) {
       const got = live[role]!;
+      if (mode === 'avro') {
+        const liveFixture = { ...fixture, schemas: liveSchemas };
+        for (const side of ['key', 'value'] as const) {
+          expect(got[side] === null, `${role} ${side} present`).toBe(want[side] === null);
+          if (got[side] === null || want[side] === null) continue;
+          const mine = fixtureAvro(liveFixture, got[side]);
+          const theirs = fixtureAvro(fixture, want[side]);
+          expect(JSON.parse(mine.schema), `${role} ${side} writer schema`).toEqual(JSON.parse(theirs.schema));
+          expect(shape(plain(mine.value)), `${role} ${side}`).toEqual(shape(plain(theirs.value)));
+        }
+        expect(Object.keys(got.headers).sort(), `${role} headers`).toEqual(Object.keys(want.headers).sort());
+        continue;
+      }
       const parse = (raw: string | null) => (raw === null ? null : (JSON.parse(raw) as unknown));
       expect(shape(parse(got.key)), `${role} key`).toEqual(shape(parse(want.key)));
       expect(shape(parse(got.value)), `${role} value`).toEqual(shape(parse(want.value)));

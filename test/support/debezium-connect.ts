@@ -21,7 +21,8 @@ import { freePort } from './ports';
  * A real Debezium PostgreSQL source connector in a Kafka Connect standalone worker, reading the
  * stack's CDC source (scripts/stack/up.sh: PostgreSQL on 127.0.0.1:5433, database `source`,
  * wal_level=logical) and writing to the stack's broker. up.sh fetches the worker's classpath
- * into .stack/lib/connect and the connector plugin into .stack/lib/debezium (plugin.path).
+ * into .stack/lib/connect, and the connector and Apicurio's AvroConverter as two plugins into
+ * .stack/lib/debezium (plugin.path).
  */
 
 const STACK_DIR = process.env.TABLELANE_STACK_DIR ?? resolve(__dirname, '../../.stack');
@@ -29,6 +30,7 @@ const CONNECT_LIB = join(STACK_DIR, 'lib/connect');
 const PLUGIN_PATH = join(STACK_DIR, 'lib/debezium');
 const CONNECTOR_CLASS = 'io.debezium.connector.postgresql.PostgresConnector';
 const JSON_CONVERTER = 'org.apache.kafka.connect.json.JsonConverter';
+const AVRO_CONVERTER = 'io.apicurio.registry.utils.converter.AvroConverter';
 /** PostgresStreamingChangeEventSource logs it once the replication stream is read. */
 const STREAMING_LINE =
   'Processing messages (io.debezium.connector.postgresql.PostgresStreamingChangeEventSource)';
@@ -89,6 +91,77 @@ export async function createSourceSchema(prefix = 'cdc'): Promise<SourceSchema> 
   };
 }
 
+/**
+ * How the worker's key and value converters write: JsonConverter with `{schema, payload}`
+ * envelopes (`json`) or the payload only (`json-schemaless`), or Apicurio's AvroConverter
+ * (`avro`) in Confluent's wire format, its writer schemas registered in the stack's registry.
+ */
+export type ConnectFormat = 'json' | 'json-schemaless' | 'avro';
+
+/**
+ * The stack registry's v2 API (Apicurio's own, which the 2.x converter speaks), from the
+ * Confluent-compatible URL tablelane uses (`…/apis/ccompat/v7`): the same server.
+ */
+export function registryV2Url(ccompatUrl = stackEnv.SCHEMA_REGISTRY_URL): string {
+  return ccompatUrl.replace(/\/apis\/ccompat\/v\d+\/?$/, '') + '/apis/registry/v2';
+}
+
+/**
+ * AvroConverter settings (each under `key.converter.` and `value.converter.`) that make it write
+ * what a Confluent deserializer (and tablelane's router) reads: magic byte 0 and the 4-byte
+ * schema id in the payload, the id being one `GET /apis/ccompat/v7/schemas/ids/{id}` resolves.
+ */
+export function avroConverterSettings(registryUrl = registryV2Url()): Record<string, string> {
+  return {
+    'apicurio.registry.url': registryUrl,
+    // Registers each writer schema (artifact `<topic>-key`/`-value` in group `default`, which
+    // the ccompat API lists as subjects of those names); an identical one returns its ids.
+    'apicurio.registry.auto-register': 'true',
+    // The id in the payload, not in `apicurio.*` headers (the 2.x default).
+    'apicurio.registry.headers.enabled': 'false',
+    // 4 bytes after the magic byte (Legacy4ByteIdHandler) instead of an 8-byte id.
+    'apicurio.registry.as-confluent': 'true',
+    // The content id: what Apicurio 3's ccompat API calls a schema id. The default, globalId,
+    // is a version's id: often the same number, but not once a schema is registered again.
+    'apicurio.registry.use-id': 'contentId',
+  };
+}
+
+/** The worker's converter properties for a format. */
+function converterProperties(format: ConnectFormat): Record<string, string> {
+  if (format !== 'avro') {
+    const schemas = String(format === 'json');
+    return {
+      'key.converter': JSON_CONVERTER,
+      'value.converter': JSON_CONVERTER,
+      'key.converter.schemas.enable': schemas,
+      'value.converter.schemas.enable': schemas,
+    };
+  }
+  const out: Record<string, string> = { 'key.converter': AVRO_CONVERTER, 'value.converter': AVRO_CONVERTER };
+  for (const [k, v] of Object.entries(avroConverterSettings())) {
+    out[`key.converter.${k}`] = v;
+    out[`value.converter.${k}`] = v;
+  }
+  return out;
+}
+
+/** The subjects (ccompat) whose name starts with `prefix`. */
+export async function registrySubjects(prefix: string): Promise<string[]> {
+  const response = await fetch(`${stackEnv.SCHEMA_REGISTRY_URL}/subjects`);
+  if (!response.ok) throw new Error(`GET /subjects: HTTP ${response.status}`);
+  return ((await response.json()) as string[]).filter((s) => s.startsWith(prefix));
+}
+
+/** Deletes a subject and its schemas for good (soft, then permanent, as Confluent requires). */
+export async function deleteRegistrySubject(subject: string): Promise<void> {
+  for (const suffix of ['', '?permanent=true']) {
+    await fetch(`${stackEnv.SCHEMA_REGISTRY_URL}/subjects/${encodeURIComponent(subject)}${suffix}`, {
+      method: 'DELETE',
+    }).catch(() => undefined);
+  }
+}
+
 export interface DebeziumConnectorOptions {
   /** The Connect connector name (REST API path). */
   name: string;
@@ -100,8 +173,13 @@ export interface DebeziumConnectorOptions {
   slotName?: string;
   /** Default the slot name + `_pub`; created for `tables` only (publication.autocreate.mode=filtered). */
   publicationName?: string;
-  /** JsonConverter schemas.enable for keys and values: {schema, payload} envelopes, or payload only. */
-  jsonSchemas: boolean;
+  /** The converters for keys and values; default by `jsonSchemas`, else `json`. */
+  format?: ConnectFormat;
+  /**
+   * JsonConverter schemas.enable for keys and values: {schema, payload} envelopes, or payload
+   * only (`format` `json` or `json-schemaless`); ignored when `format` is given.
+   */
+  jsonSchemas?: boolean;
   /** More connector properties; they override the defaults. */
   extra?: Record<string, string>;
   /** An offsets file of an earlier worker (its handle's offsetsFile, stopped with keepSlot) to resume from. */
@@ -118,6 +196,7 @@ export interface ConnectorStatus {
 export interface DebeziumConnector {
   name: string;
   topicPrefix: string;
+  format: ConnectFormat;
   slotName: string;
   publicationName: string;
   /** http://127.0.0.1:<port> of the worker's REST API. */
@@ -138,8 +217,9 @@ export interface DebeziumConnector {
   status(): Promise<ConnectorStatus>;
   /**
    * Stops the worker (SIGTERM, SIGKILL after 10 s), then drops its replication slot and
-   * publication on the source and deletes its files. keepSlot: keeps the slot, the publication
-   * and the offsets file, for a worker started again with `offsetsFile`.
+   * publication on the source and deletes its files and (format `avro`) the registry subjects
+   * of its topics. keepSlot: keeps the slot, the publication, the offsets file and the
+   * subjects, for a worker started again with `offsetsFile`.
    */
   stop(options?: { keepSlot?: boolean }): Promise<void>;
 }
@@ -233,6 +313,11 @@ async function dropSlotAndPublication(slot: string, publication: string): Promis
   });
 }
 
+/** Deletes the subjects AvroConverter registered for the topics `<topicPrefix>.*`. */
+async function deleteSubjects(topicPrefix: string): Promise<void> {
+  for (const subject of await registrySubjects(`${topicPrefix}.`)) await deleteRegistrySubject(subject);
+}
+
 async function waitForTopic(topic: string, timeoutMs = 30_000): Promise<void> {
   const admin = testKafka('debezium-connect').admin();
   await admin.connect();
@@ -274,6 +359,10 @@ export async function startDebeziumConnector(options: DebeziumConnectorOptions):
     throw new Error(`${CONNECT_LIB} has no Kafka Connect runtime: run scripts/stack/up.sh`);
   if (!existsSync(join(PLUGIN_PATH, 'debezium-connector-postgres')))
     throw new Error(`${PLUGIN_PATH} has no Debezium PostgreSQL connector: run scripts/stack/up.sh`);
+  const format: ConnectFormat =
+    options.format ?? (options.jsonSchemas === false ? 'json-schemaless' : 'json');
+  if (format === 'avro' && !existsSync(join(PLUGIN_PATH, 'apicurio-converter')))
+    throw new Error(`${PLUGIN_PATH} has no Apicurio AvroConverter: run scripts/stack/up.sh`);
 
   const slotName = options.slotName ?? `tl_cdc_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const publicationName = options.publicationName ?? `${slotName}_pub`;
@@ -285,20 +374,16 @@ export async function startDebeziumConnector(options: DebeziumConnectorOptions):
   const logPath = join(dir, 'worker.log');
   const port = await freePort();
   const restUrl = `http://127.0.0.1:${port}`;
-  const schemas = String(options.jsonSchemas);
   writeFileSync(join(dir, 'log4j2.properties'), LOG4J2);
   writeFileSync(
     join(dir, 'worker.properties'),
     properties({
       'bootstrap.servers': stackEnv.KAFKA_BROKERS,
-      'key.converter': JSON_CONVERTER,
-      'value.converter': JSON_CONVERTER,
-      'key.converter.schemas.enable': schemas,
-      'value.converter.schemas.enable': schemas,
+      ...converterProperties(format),
       'offset.storage.file.filename': offsetsFile,
       'offset.flush.interval.ms': '1000',
       'plugin.path': PLUGIN_PATH,
-      // Debezium ships ServiceLoader manifests: no reflective scan of the plugin's jars.
+      // Debezium and the converter ship ServiceLoader manifests: no reflective scan of their jars.
       'plugin.discovery': 'service_load',
       listeners: restUrl,
       'rest.advertised.host.name': '127.0.0.1',
@@ -382,6 +467,7 @@ export async function startDebeziumConnector(options: DebeziumConnectorOptions):
     if (!keepSlot) {
       await dropSlotAndPublication(slotName, publicationName);
       rmSync(dir, { recursive: true, force: true });
+      if (format === 'avro') await deleteSubjects(options.topicPrefix);
     }
   };
 
@@ -415,12 +501,14 @@ export async function startDebeziumConnector(options: DebeziumConnectorOptions):
       await exited;
     }
     await dropSlotAndPublication(slotName, publicationName).catch(() => undefined);
+    if (format === 'avro') await deleteSubjects(options.topicPrefix).catch(() => undefined);
     throw new Error(message, { cause: error });
   }
 
   return {
     name: options.name,
     topicPrefix: options.topicPrefix,
+    format,
     slotName,
     publicationName,
     restUrl,

@@ -71,19 +71,67 @@ export class FramedAvroDecoder {
       throw new ChangeRejected([
         { code: 'INCOMPATIBLE_SCHEMA', message: `schema id ${id} is a ${found.schemaType} schema, not Avro` },
       ]);
-    const schema: unknown = JSON.parse(found.schema);
-    // Longs beyond 2^53 decode as bigint rather than losing digits (LSNs, ids).
-    const type = avro.Type.forSchema(schema as avro.Schema, {
-      registry: { long: bigLong },
-      // A long with attributes (Debezium's logical types: `{type: 'long', connect.name: …}`).
-      typeHook: (s) =>
-        typeof s === 'object' && (s as { type?: unknown }).type === 'long' ? bigLong : undefined,
-    });
-    const writer = { type, schema };
+    let writer: Writer;
+    try {
+      const schema: unknown = JSON.parse(found.schema);
+      writer = { type: avroWriterType(schema), schema };
+    } catch (error) {
+      // Bad JSON, or what Avro does not allow: most often a name (a namespace part such as a
+      // topic prefix's `7b9846` or `my-db`) that does not start with a letter or `_`.
+      throw new ChangeRejected([
+        {
+          code: 'INCOMPATIBLE_SCHEMA',
+          message: `schema id ${id} is not a valid Avro schema: ${(error as Error).message}`,
+        },
+      ]);
+    }
     this.writers.set(id, writer);
     return writer;
   }
 }
+
+/**
+ * The avsc type of a writer schema as the decoder reads it: every long (plain, or with
+ * attributes as Debezium's logical types have: `{type: 'long', connect.name: …}`) a bigint,
+ * every float the shortest number that is the same 32-bit float.
+ */
+export function avroWriterType(schema: unknown): avro.Type {
+  return avro.Type.forSchema(schema as avro.Schema, {
+    registry: { long: bigLong, float: shortFloat },
+    typeHook: (s) => {
+      const type = typeof s === 'object' ? (s as { type?: unknown }).type : undefined;
+      return type === 'long' ? bigLong : type === 'float' ? shortFloat : undefined;
+    },
+  });
+}
+
+/**
+ * The shortest decimal that reads back as the same 32-bit float: what JsonConverter writes
+ * for a Connect float32 (a PostgreSQL `real`), `0.1` where the float's exact value is
+ * 0.100000001490116…, so a column loads the same number from Avro as from JSON.
+ */
+export function shortestFloat32(value: number): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  for (let digits = 1; digits < 9; digits++) {
+    const shorter = Number(value.toPrecision(digits));
+    if (Math.fround(shorter) === value) return shorter;
+  }
+  return Number(value.toPrecision(9));
+}
+
+/** avsc's reader of one value of a type, which its record and array readers call (not in its typings). */
+interface ValueReader {
+  _read(tap: unknown): unknown;
+}
+const FloatType = avro.types.FloatType as unknown as new () => avro.types.FloatType & ValueReader;
+
+/** Avro's float, read as shortestFloat32 of its value (written as any float). */
+class ShortFloatType extends FloatType {
+  override _read(tap: unknown): number {
+    return shortestFloat32(super._read(tap) as number);
+  }
+}
+const shortFloat = new ShortFloatType();
 
 /** A long as a bigint, so values beyond 2^53 keep every digit. */
 export const bigLong = avro.types.LongType.__with({

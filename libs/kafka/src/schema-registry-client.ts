@@ -1,4 +1,5 @@
 import { TablelaneError } from '@app/config';
+import { ChangeRejected } from '@app/contracts';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
@@ -84,6 +85,16 @@ export class HttpSchemaRegistry implements SchemaRegistryPort {
   async schemaById(id: number): Promise<{ schemaType?: string; schema: string } | undefined> {
     const body = await this.request('GET', `/schemas/ids/${id}`);
     if (body.status === 404) return undefined;
+    // The registry answered about this schema and said no (Apicurio answers 400 for a schema
+    // whose names Avro does not allow): the record is at fault, so it is dead-lettered rather
+    // than retried for ever. Timeouts and throttling (408, 429) are the registry's state.
+    if (body.status >= 400 && body.status < 500 && body.status !== 408 && body.status !== 429)
+      throw new ChangeRejected([
+        {
+          code: 'INCOMPATIBLE_SCHEMA',
+          message: `the registry cannot serve schema id ${id} (HTTP ${body.status}): ${body.text.slice(0, 500)}`,
+        },
+      ]);
     if (body.status !== 200)
       throw new RegistryUnavailable(
         `the registry answered HTTP ${body.status} for schema id ${id}: ${body.text}`,
