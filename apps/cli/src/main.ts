@@ -14,6 +14,16 @@ import { tableLag } from './lag.command';
 import { currentBlockers } from './locks.command';
 import { requireTopics } from './require-topics';
 import { runSchema } from './schema.command';
+import {
+  cancelSnapshot,
+  printCancel,
+  printStatus,
+  printSummary,
+  runSnapshotCommand,
+  snapshotOptions,
+  snapshotStatus,
+  snapshotTable,
+} from './snapshot.command';
 import { printTopics, runTopics, topicPlanOptions } from './topics.command';
 
 const USAGE = `usage: tablelane <command> [options] [--json]
@@ -22,8 +32,9 @@ const USAGE = `usage: tablelane <command> [options] [--json]
                       (sink group: TABLELANE_SINK_GROUP, default tablelane-sink)
   locks               sessions holding locks on tablelane's tables: those that block loads and
                       those that block its schema changes (--load-only: only the former)
-  topics create       create the missing topics (ingest, changes, dlq, the lane baseline and the
-                      replay ledger), then check them all; existing topics are never altered
+  topics create       create the missing topics (ingest, changes, dlq, the lane baseline, the
+                      replay ledger and the snapshot progress), then check them all; existing
+                      topics are never altered
   topics check        report drift (partitions, cleanup.policy, max.message.bytes, retention)
                       with the command that fixes it; exits 1 on drift
       --ingest-partitions N (8)  --changes-partitions N (8, or more for pinned lanes)
@@ -37,6 +48,15 @@ const USAGE = `usage: tablelane <command> [options] [--json]
       --code C  --table T  --stage S  (repeat or comma-separate)
       --since TIME  --until TIME  (ISO-8601 or epoch ms, when dead-lettered)
       --partition P  --from OFFSET  --to OFFSET  (inclusive)
+  snapshot --table T  publish a source table onto T's lane as one full refresh, in resumable
+                      chunks; run it again after a crash to resume (docs/snapshots.md)
+      --source postgres|redshift (postgres)  --source-table schema.table (T) | --query "SELECT …"
+      --source-url URL (postgres; else SNAPSHOT_SOURCE_URL)  --wait (wait for a running one)
+      --chunk-rows N (10000)  --chunk-bytes N (4194304)  --heartbeat-ms N (10000)
+      --max-file-size-mb N (256, Redshift UNLOAD)
+  snapshot status     each table's latest snapshot: state, rows, rows/s, started, heartbeat age
+      --table T
+  snapshot cancel --table T  cancel T's running snapshot; its process stops at its next chunk
 
 Reads the table contracts from TABLELANE_CONFIG (tablelane.yaml) and connects with the same
 environment as the apps (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, PG*/DATABASE_URL).`;
@@ -47,7 +67,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const sub = command === 'topics' || command === 'dlq' ? rest.shift() : undefined;
+  const sub =
+    command === 'topics' ||
+    command === 'dlq' ||
+    (command === 'snapshot' && ['status', 'cancel'].includes(rest[0]!))
+      ? rest.shift()
+      : undefined;
   const args = new CliArgs(rest);
   const json = args.flag('json');
   const config = loadConfigFile();
@@ -135,6 +160,37 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case 'snapshot': {
+      const options = snapshotOptions(args, config, process.env);
+      args.rejectUnknown();
+      return withKafka(runtime, async (kafka, admin) => {
+        const summary = await runSnapshotCommand(
+          { config, runtime, kafka, admin, env: process.env },
+          options,
+          stopSignal(),
+        );
+        print(summary, () => printSummary(summary));
+        return 0;
+      });
+    }
+    case 'snapshot status': {
+      const table = args.text('table');
+      args.rejectUnknown();
+      return withKafka(runtime, async (kafka, admin) => {
+        const rows = await snapshotStatus({ config, runtime, kafka, admin, env: process.env }, table);
+        print(rows, () => printStatus(rows));
+        return 0;
+      });
+    }
+    case 'snapshot cancel': {
+      const { name } = snapshotTable(args, config);
+      args.rejectUnknown();
+      return withKafka(runtime, async (kafka, admin) => {
+        const outcome = await cancelSnapshot({ config, runtime, kafka, admin, env: process.env }, name);
+        print(outcome, () => printCancel(name, outcome));
+        return outcome.cancelled ? 0 : 1;
+      });
+    }
     default:
       throw new UsageError(`unknown command ${JSON.stringify([command, sub].filter(Boolean).join(' '))}`);
   }
@@ -173,6 +229,22 @@ async function withWarehouse(
   } finally {
     await destination.close();
   }
+}
+
+/**
+ * SIGTERM or SIGINT stops a snapshot after the chunk in flight, resumable; a second one ends the
+ * process at once (the broker aborts its open transaction, a restart fences it sooner).
+ */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    console.error(`tablelane: ${signal}: stopping after the chunk in flight (again to stop at once)`);
+    controller.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return controller.signal;
 }
 
 /** Offsets are bigints; JSON output shows them as strings. */

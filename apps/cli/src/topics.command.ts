@@ -68,7 +68,7 @@ export function printTopics(result: TopicsResult): void {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     console.log(
-      `${state.padEnd(7)} ${topic.role.padEnd(7)} ${topic.name} (partitions ${shown.partitions}, replication ${shown.replicationFactor}; ${settings})`,
+      `${state.padEnd(7)} ${topic.role.padEnd(9)} ${topic.name} (partitions ${shown.partitions}, replication ${shown.replicationFactor}; ${settings})`,
     );
     for (const problem of problems)
       console.log(`          ${problem.problem}\n          fix: ${problem.fix}`);

@@ -432,6 +432,18 @@ export const environmentSchema = z.object({
   ),
   REDSHIFT_MANIFEST: flag(false, 'COPY through a manifest', 'sink'),
   REDSHIFT_LOCK_TABLES: flag(false, 'LOCK the target before a merge', 'sink'),
+
+  SNAPSHOT_SOURCE_URL: secret(
+    'PostgreSQL URL',
+    'database `tablelane snapshot --source postgres` reads (PostgreSQL, Aurora); `--source-url` wins',
+    'cli',
+  ),
+  SNAPSHOT_S3_PREFIX: text(
+    'snapshots',
+    'string',
+    'key prefix in S3_BUCKET under which `tablelane snapshot --source redshift` UNLOADs',
+    'cli',
+  ),
 });
 
 export type EnvironmentSettings = z.output<typeof environmentSchema>;

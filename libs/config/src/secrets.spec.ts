@@ -37,6 +37,7 @@ function problemsOf(read: () => unknown): string[] {
 
 /** Every setting the issue calls a secret: each may come from `<NAME>_FILE`. */
 const SECRETS: EnvironmentVariableName[] = [
+  'SNAPSHOT_SOURCE_URL',
   'DATABASE_URL',
   'PGPASSWORD',
   'S3_ACCESS_KEY_ID',

@@ -19,3 +19,6 @@ export * from './lane-baseline-topic';
 export * from './lag-reader';
 export * from './ingest-producer';
 export * from './framed-avro-decoder';
+export * from './snapshot-events';
+export * from './snapshot-progress';
+export * from './snapshot-writer';

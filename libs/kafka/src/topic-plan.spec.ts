@@ -27,7 +27,7 @@ function asCreated(plan: ReturnType<typeof planTopics>): Map<string, ObservedTop
 }
 
 describe('planTopics', () => {
-  it('plans the five topics with dead-letter headroom and compacted state topics', () => {
+  it('plans the six topics with dead-letter headroom and compacted state topics', () => {
     const plan = planTopics(config, {}, 3);
     expect(plan.topics.map((t) => [t.role, t.name, t.partitions, t.config['cleanup.policy']])).toEqual([
       ['ingest', 'i', 8, 'delete'],
@@ -35,6 +35,7 @@ describe('planTopics', () => {
       ['dlq', 'd', 1, 'delete'],
       ['lanes', 'c.lanes', 1, 'compact'],
       ['replays', 'd.replays', 1, 'compact'],
+      ['snapshots', 'c.snapshots', 1, 'compact'],
     ]);
     const dlq = plan.topics.find((t) => t.role === 'dlq')!;
     expect(Number(dlq.config['max.message.bytes'])).toBe(

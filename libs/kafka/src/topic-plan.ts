@@ -1,7 +1,7 @@
 import { TablelaneError, type TablelaneConfig } from '@app/config';
 
 /** The topics tablelane needs, by the job each one does. */
-export type TopicRole = 'ingest' | 'changes' | 'dlq' | 'lanes' | 'replays';
+export type TopicRole = 'ingest' | 'changes' | 'dlq' | 'lanes' | 'replays' | 'snapshots';
 
 const KIB = 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -71,6 +71,11 @@ export function replayLedgerTopic(dlqTopic: string): string {
 
 export function laneBaselineTopic(changesTopic: string, override?: string): string {
   return override ?? `${changesTopic}.lanes`;
+}
+
+/** The progress of table snapshots (`tablelane snapshot`) onto a changes topic's lanes. */
+export function snapshotProgressTopic(changesTopic: string): string {
+  return `${changesTopic}.snapshots`;
 }
 
 /** Turns the contracts, the flags and the cluster's size into the topics to create or check. */
@@ -162,6 +167,7 @@ export function planTopics(config: TablelaneConfig, options: TopicPlanOptions, b
       ),
       compacted('lanes', laneBaselineTopic(topics.changes, options.lanesTopic)),
       compacted('replays', replayLedgerTopic(topics.dlq)),
+      compacted('snapshots', snapshotProgressTopic(topics.changes)),
     ],
   };
 }

@@ -28,3 +28,4 @@ export * from './redshift/redshift-value-rules';
 export * from './aurora/aurora-s3-import';
 export * from './value-rules';
 export * from './warehouse-registry';
+export * from './snapshot';
