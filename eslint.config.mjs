@@ -54,6 +54,9 @@ const PG_ALLOWED = [
   'scripts/bench/bench.ts',
   'scripts/bench/ceiling.ts',
   'scripts/bench/naive.ts',
+  // (f) fills its targets server-side (INSERT … SELECT generate_series), counts, vacuums and drops
+  // them, and observes the destination's own client to time each merge statement.
+  'scripts/bench/scaling.ts',
   'scripts/bench/tablelane-runs.ts',
   'scripts/demo/demo.ts',
 ];
