@@ -219,9 +219,10 @@ export interface DebeziumConnector {
    * Stops the worker (SIGTERM, SIGKILL after 10 s), then drops its replication slot and
    * publication on the source and deletes its files and (format `avro`) the registry subjects
    * of its topics. keepSlot: keeps the slot, the publication, the offsets file and the
-   * subjects, for a worker started again with `offsetsFile`.
+   * subjects, for a worker started again with `offsetsFile`. kill: SIGKILL at once, as a
+   * crash (the worker flushes no offsets; its successor replays from the last flushed ones).
    */
-  stop(options?: { keepSlot?: boolean }): Promise<void>;
+  stop(options?: { keepSlot?: boolean; kill?: boolean }): Promise<void>;
 }
 
 /** A java.util.Properties line; values may hold any character. */
@@ -454,12 +455,12 @@ export async function startDebeziumConnector(options: DebeziumConnectorOptions):
   };
 
   let stopped = false;
-  const stop = async ({ keepSlot = false }: { keepSlot?: boolean } = {}) => {
+  const stop = async ({ keepSlot = false, kill = false }: { keepSlot?: boolean; kill?: boolean } = {}) => {
     if (stopped) return;
     stopped = true;
     process.removeListener('exit', killOnExit);
     if (exitCode === null) {
-      child.kill('SIGTERM');
+      child.kill(kill ? 'SIGKILL' : 'SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
