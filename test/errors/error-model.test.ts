@@ -15,6 +15,7 @@ import {
   RegistryUnavailable,
   ReplayFailed,
   TopicPlanError,
+  SnapshotFenced,
   TopicScanTimeout,
   type PipelineRecord,
 } from '@app/kafka';
@@ -25,6 +26,7 @@ import {
   DuplicateCheckpointRows,
   FencedError,
   RedshiftCopyFailed,
+  SnapshotSourceUnreadable,
   StagedUriUnusable,
   StagingCountMismatch,
   UnknownWarehouseKind,
@@ -41,6 +43,7 @@ import { ContractGapHeld } from '@app/router/routing/contract-hold';
 import { PayloadStoreUnavailable } from '@app/router/routing/fit-to-topics';
 import { ChangeHeld, NotLaneOwner } from '@app/sink/consumer/intake';
 import { LockPolicyFailure } from '@app/sink/locks/lock-watch';
+import { SnapshotRefused, SnapshotRowRejected, SnapshotStopped } from '@app/cli/snapshot/snapshot-errors';
 
 /**
  * tablelane's one error model (issue 14): every error class in apps/, libs/ and scripts/ extends
@@ -88,6 +91,12 @@ const EXAMPLES: Record<string, () => TablelaneError> = {
   ChangeHeld: () => new ChangeHeld(0, 'unknown table'),
   NotLaneOwner: () => new NotLaneOwner(0),
   LockPolicyFailure: () => new LockPolicyFailure('public.t', []),
+  SnapshotRefused: () => new SnapshotRefused('a snapshot of public.t is running'),
+  SnapshotStopped: () => new SnapshotStopped('stopped by a signal', 'SNAPSHOT_INTERRUPTED', true),
+  SnapshotRowRejected: () =>
+    new SnapshotRowRejected('INVALID_VALUE', 'public.t', '{"id":"1"}', 'not a number'),
+  SnapshotFenced: () => new SnapshotFenced('public.t', cause),
+  SnapshotSourceUnreadable: () => new SnapshotSourceUnreadable('COPY output ended inside a row'),
 };
 
 /** Classes whose code is the one the warehouse reported (a SQLSTATE), carried unchanged. */

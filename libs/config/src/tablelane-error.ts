@@ -54,6 +54,15 @@ export const TABLELANE_ERROR_CODES = [
   'CHANGE_HELD',
   'NOT_LANE_OWNER',
   'LOCK_POLICY_FAIL',
+  // Snapshots (tablelane snapshot).
+  /** Another live run holds the table, or the table has no lane: nothing was written. */
+  'SNAPSHOT_REFUSED',
+  /** A newer snapshot of the table, or a cancel, took over; this run stopped. */
+  'SNAPSHOT_FENCED',
+  /** Stopped by a signal; everything committed stays, running the same command resumes. */
+  'SNAPSHOT_INTERRUPTED',
+  /** The source's output could not be read as the format promised (COPY text, UNLOAD CSV). */
+  'SNAPSHOT_SOURCE_UNREADABLE',
   // The warehouse (libs/warehouse).
   'WAREHOUSE_KIND_UNKNOWN',
   'LANE_FENCED',

@@ -132,7 +132,7 @@ function fencedOr(error: unknown, table: string): unknown {
  * was aborted.
  */
 export class SnapshotFenced extends TablelaneError {
-  readonly code = 'LANE_FENCED';
+  readonly code = 'SNAPSHOT_FENCED';
   readonly retriable = false;
   constructor(
     readonly table: string,

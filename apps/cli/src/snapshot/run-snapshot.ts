@@ -143,7 +143,7 @@ async function untilNoLiveWriter(run: SnapshotRun, now: () => number): Promise<v
     run.reporter.waiting(live);
     await sleep(live.heartbeatMs, run.stop);
     if (run.stop.aborted)
-      throw new SnapshotStopped('stopped while waiting for the running snapshot', 'REQUEST_ABORTED', true);
+      throw new SnapshotStopped('stopped while waiting for the running snapshot', 'SNAPSHOT_INTERRUPTED', true);
   }
 }
 
@@ -200,7 +200,7 @@ async function publishRows(
     new SnapshotStopped(
       `stopped by a signal after ${progress.rows} rows committed (run ${progress.run}); ` +
         'run the same command again to resume it',
-      'REQUEST_ABORTED',
+      'SNAPSHOT_INTERRUPTED',
       true,
     );
   let chunk: Chunk = { events: [], bytes: 0 };
@@ -311,7 +311,7 @@ async function explained(run: SnapshotRun, error: unknown): Promise<unknown> {
     latest?.state === 'cancelled'
       ? `the snapshot ${latest.run} of ${error.table} was cancelled (tablelane snapshot cancel) after ${latest.rows} rows`
       : `another process took over the snapshot of ${error.table}${latest ? ` (run ${latest.run}, ${latest.state})` : ''}; this one stopped`;
-  return new SnapshotStopped(what, 'LANE_FENCED', false, { cause: error });
+  return new SnapshotStopped(what, 'SNAPSHOT_FENCED', false, { cause: error });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

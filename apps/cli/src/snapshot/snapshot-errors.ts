@@ -6,7 +6,7 @@ import { TablelaneError, type ChangeErrorCode, type ErrorCode } from '@app/confi
  * snapshot ends or goes stale).
  */
 export class SnapshotRefused extends TablelaneError {
-  readonly code = 'USAGE';
+  readonly code = 'SNAPSHOT_REFUSED';
   constructor(
     message: string,
     readonly retriable = false,

@@ -38,7 +38,7 @@ export function sourceValue(type: ColumnType, text: string, column: string): unk
 
 /** The source's output is not what a snapshot reads (a malformed file, a header of other columns). */
 export class SnapshotSourceUnreadable extends WarehouseError {
-  readonly code = 'STAGED_URI_UNUSABLE';
+  readonly code = 'SNAPSHOT_SOURCE_UNREADABLE';
   readonly retriable = false;
   constructor(message: string) {
     super(message);
