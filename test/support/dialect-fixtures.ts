@@ -62,3 +62,39 @@ export const SHAPES = {
   partial: { truncate: false, partial: true },
   both: { truncate: true, partial: true },
 } as const;
+
+/** A snapshot run of `public.sales`, and the time the statements of its batches are built at. */
+export const RUN = 'public.sales@20261201T100000Z-ab12cd';
+export const RUN_AT = new Date('2026-12-01T10:05:00.000Z');
+
+/** A batch's part in a snapshot run (SnapshotShape), for the golden statements of each. */
+export const SNAPSHOT_SHAPES = {
+  /** Rows of the open run and live changes, neither begun nor ended here. */
+  running: { run: RUN, markSeen: true, begin: false, end: false, cancel: false, rows: 500 },
+  /** A batch of live changes only while the run is open. */
+  live: { run: RUN, markSeen: true, begin: false, end: false, cancel: false, rows: 0 },
+  /** The run's begin, abandoning an older run still open. */
+  begun: {
+    run: RUN,
+    markSeen: true,
+    begin: true,
+    end: false,
+    cancel: false,
+    rows: 100,
+    begunAt: new Date('2026-12-01T10:00:00.000Z'),
+    total: 1200,
+    abandoned: 'public.sales@20261130T100000Z-0a0b0c',
+  },
+  ended: { run: RUN, markSeen: true, begin: false, end: true, cancel: false, rows: 200, expected: 1200 },
+  incomplete: {
+    run: RUN,
+    markSeen: true,
+    begin: false,
+    end: true,
+    cancel: false,
+    rows: 199,
+    expected: 1200,
+    incomplete: true,
+  },
+  cancelled: { run: RUN, markSeen: false, begin: false, end: false, cancel: true, rows: 3 },
+} as const;

@@ -12,6 +12,11 @@ export interface TableLag {
   checkpoint: number;
   owner: string | null;
   lastCommit: string | null;
+  /**
+   * The table's open snapshot run, as the sink records it in the warehouse: `<run>: <rows>
+   * rows merged[ of <total>] since <begin>`; null when none is running.
+   */
+  snapshot: string | null;
 }
 
 /**
@@ -39,6 +44,9 @@ export async function tableLag(
     const checkpoint = (await destination.readCheckpoints(contract).catch(() => [])).find(
       (c) => c.topic === topic && c.partition === lane,
     );
+    const open = (await destination.readSnapshotRuns(contract).catch(() => [])).find(
+      (r) => r.state === 'open',
+    );
     rows.push({
       table: contract.name,
       lane,
@@ -46,6 +54,10 @@ export async function tableLag(
       checkpoint: checkpoint?.lastOffset ?? -1,
       owner: checkpoint?.owner ?? null,
       lastCommit: checkpoint?.committedAt ? new Date(checkpoint.committedAt).toISOString() : null,
+      snapshot: open
+        ? `${open.run}: ${open.rowsSeen} rows merged${open.total !== null ? ` of ${open.total}` : ''}` +
+          (open.begunAt ? ` since ${open.begunAt.toISOString()}` : '')
+        : null,
     });
   }
   return rows;

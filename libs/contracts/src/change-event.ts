@@ -22,6 +22,11 @@ export type ChangeEvent =
        * deleted in the same merge, and `unchanged` columns take their value from it.
        */
       movedFrom?: Record<string, unknown>;
+      /**
+       * The snapshot run this row belongs to: only `tablelane snapshot` writes it, directly onto
+       * the lane (producers' changes carrying it are refused). Merge tables only.
+       */
+      snapshot?: string;
     })
   | (ChangeEventTail & {
       table: string;
@@ -37,13 +42,31 @@ export type ChangeEvent =
 export type ChangeOp = ChangeEvent['op'];
 
 /**
+ * The markers `tablelane snapshot` writes directly onto a table's lane around the rows of one
+ * full refresh (docs/snapshots.md): a run begins, ends after its last row (the sink then deletes
+ * what the run did not contain, in place), or is cancelled (nothing is deleted). Never sent by
+ * producers: prepareChange refuses them, so they only reach the sink from the lane.
+ */
+export type SnapshotOp = 'snapshot-begin' | 'snapshot-end' | 'snapshot-cancel';
+
+const SNAPSHOT_OPS: readonly SnapshotOp[] = ['snapshot-begin', 'snapshot-end', 'snapshot-cancel'];
+
+export function isSnapshotOp(op: unknown): op is SnapshotOp {
+  return (SNAPSHOT_OPS as readonly unknown[]).includes(op);
+}
+
+/** What a validated change does: one of the producers' operations, or a snapshot marker. */
+export type CanonicalOp = ChangeOp | SnapshotOp;
+
+/**
  * A change after validation against its table contract: every value is in its canonical text
  * form (exact for bigint and numeric), or null. Upserts carry every column of the contract
- * (an `unchanged` column as null), deletes only the key columns, truncates none.
+ * (an `unchanged` column as null), deletes only the key columns, truncates and snapshot
+ * markers none.
  */
 export interface CanonicalChange {
   table: string;
-  op: ChangeOp;
+  op: CanonicalOp;
   values: Record<string, string | null>;
   /** Canonical version (from the event or the row's version column), when the table has one. */
   version?: string;
@@ -54,4 +77,10 @@ export interface CanonicalChange {
   unchanged?: string[];
   /** Upserts: the previous primary key, in canonical text per key column. */
   movedFrom?: Record<string, string | null>;
+  /** Snapshot rows (upserts) and markers: the run, `tablelane snapshot`'s id of one full refresh. */
+  snapshot?: string;
+  /** snapshot-end: how many rows the run wrote onto the lane. */
+  rows?: number;
+  /** snapshot-begin: how many rows the run expects (an estimate), when the source could tell. */
+  total?: number;
 }

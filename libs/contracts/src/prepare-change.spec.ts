@@ -1,5 +1,6 @@
 import { parseConfig } from '@app/config';
 import { describe, expect, it } from 'vitest';
+import { ChangeRejected } from './error-codes';
 import { ingestKey, prepareChange } from './prepare-change';
 import { parseChangeJson } from './validate-change';
 
@@ -60,5 +61,50 @@ describe('prepareChange: the CDC shapes on the lanes', () => {
       version: 1,
     });
     expect(event).toEqual({ table: 'public.docs', op: 'upsert', row: { id: 1 }, version: 1 });
+  });
+});
+
+describe('prepareChange: snapshot events', () => {
+  const run = 'public.docs@20261201T100000Z-ab12cd';
+
+  it.each([
+    ['a begin marker', { table: 'public.docs', op: 'snapshot-begin', snapshot: run, ts: 1 }, 'op'],
+    ['an end marker', { table: 'public.docs', op: 'snapshot-end', snapshot: run, rows: 3 }, 'op'],
+    ['a cancel marker', { table: 'public.docs', op: 'snapshot-cancel', snapshot: run }, 'op'],
+    [
+      'a snapshot row',
+      { table: 'public.docs', op: 'upsert', row: { id: 1 }, version: 1, snapshot: run },
+      'snapshot',
+    ],
+  ])(
+    'refuses %s from producers: only `tablelane snapshot` writes them, onto the lane',
+    (_what, raw, field) => {
+      let refused: unknown;
+      try {
+        prepareChange(config, raw);
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toBeInstanceOf(ChangeRejected);
+      expect((refused as ChangeRejected).issues).toEqual([
+        expect.objectContaining({
+          code: 'INVALID_OP',
+          field,
+          message: expect.stringContaining('tablelane snapshot'),
+        }),
+      ]);
+    },
+  );
+
+  it('keeps the lane form a snapshot row is built from: the upsert, which the sink reads back with its run', () => {
+    const prepared = prepareChange(config, {
+      table: 'public.docs',
+      op: 'upsert',
+      row: { id: 1 },
+      version: 4,
+    });
+    if (prepared.kind !== 'route') throw new Error('expected a routed change');
+    const read = parseChangeJson(config, JSON.stringify({ ...prepared.event, snapshot: run }));
+    expect(read).toEqual({ ...prepared.change, snapshot: run });
   });
 });

@@ -1,6 +1,7 @@
 import { findTable, type TablelaneConfig } from '@app/config';
-import type { CanonicalChange, ChangeEvent } from './change-event';
+import { isSnapshotOp, type CanonicalChange, type ChangeEvent } from './change-event';
 import { applyTransforms, NO_TRANSFORMS, type TransformsByTable } from './change-transforms';
+import { ChangeRejected } from './error-codes';
 import { validateChange } from './validate-change';
 import { DEFAULT_VALUE_RULES, type WarehouseValueRules } from './warehouse-value-rules';
 
@@ -17,6 +18,10 @@ export type PreparedChange =
  * (SDK, HTTP gateway, router), so what a producer was told is valid is what the router
  * routes. Throws ChangeRejected with every issue found. `rules`: those of the configured
  * warehouse (PostgreSQL's when not given).
+ *
+ * Snapshot markers and rows (`snapshot-*` ops, a `snapshot` run) are refused: `tablelane
+ * snapshot` writes them directly onto the table's lane, where their order is the refresh's.
+ * Through the ingest topic they would reach the lane out of that order.
  */
 export function prepareChange(
   config: TablelaneConfig,
@@ -24,6 +29,7 @@ export function prepareChange(
   transforms: TransformsByTable = NO_TRANSFORMS,
   rules: WarehouseValueRules = DEFAULT_VALUE_RULES,
 ): PreparedChange {
+  refuseSnapshotEvents(raw);
   // Validate the envelope first so an unknown table or op is reported as such, not as a
   // transform failure.
   const contract =
@@ -40,6 +46,26 @@ export function prepareChange(
   }
   const change = validateChange(config, input, rules);
   return { kind: 'route', event: jsonForm(input as Record<string, unknown>, change), change };
+}
+
+function refuseSnapshotEvents(raw: unknown): void {
+  if (typeof raw !== 'object' || raw === null) return;
+  const { op, snapshot } = raw as Record<string, unknown>;
+  const field = isSnapshotOp(op)
+    ? 'op'
+    : snapshot !== undefined && snapshot !== null
+      ? 'snapshot'
+      : undefined;
+  if (!field) return;
+  throw new ChangeRejected([
+    {
+      code: 'INVALID_OP',
+      field,
+      message:
+        'snapshot markers and rows are written by `tablelane snapshot` directly onto the lane; ' +
+        'producers cannot send them (see docs/snapshots.md)',
+    },
+  ]);
 }
 
 /**
@@ -65,6 +91,9 @@ function jsonForm(raw: Record<string, unknown>, change: CanonicalChange): Change
       return { table: change.table, op: 'delete', key: raw.key as Record<string, unknown>, ...tail };
     case 'truncate':
       return { table: change.table, op: 'truncate', ...tail };
+    default:
+      // refuseSnapshotEvents let none through.
+      throw new Error(`a ${change.op} marker has no producer form`);
   }
 }
 
@@ -76,7 +105,7 @@ function jsonForm(raw: Record<string, unknown>, change: CanonicalChange): Change
 export function ingestKey(config: TablelaneConfig, prepared: PreparedChange): string {
   if (prepared.kind === 'filtered') return prepared.table;
   const { table, op, values } = prepared.change;
-  if (op === 'truncate') return table;
+  if (op !== 'upsert' && op !== 'delete') return table;
   const contract = findTable(config, table)!;
   return `${table}:${JSON.stringify(contract.primaryKey.map((column) => values[column] ?? null))}`;
 }

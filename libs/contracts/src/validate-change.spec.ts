@@ -233,4 +233,81 @@ describe('validateChange', () => {
       expect(codes(raw)).toEqual(expected);
     });
   });
+
+  describe('snapshot markers and rows', () => {
+    const run = 'public.sales@2026-12-01T10:00:00.000Z-ab12cd';
+    const marker = (op: string, more: object = {}) => ({ table: 'public.sales', op, snapshot: run, ...more });
+
+    it('reads begin (with its total, if any), end with its row count, and cancel: no values, no version', () => {
+      expect(validateChange(config, marker('snapshot-begin', { ts: 17 }))).toEqual({
+        table: 'public.sales',
+        op: 'snapshot-begin',
+        values: {},
+        snapshot: run,
+        ts: 17,
+      });
+      expect(validateChange(config, marker('snapshot-begin', { total: 1200 }))).toMatchObject({
+        total: 1200,
+      });
+      expect(validateChange(config, marker('snapshot-end', { rows: 0 }))).toEqual({
+        table: 'public.sales',
+        op: 'snapshot-end',
+        values: {},
+        snapshot: run,
+        rows: 0,
+      });
+      expect(validateChange(config, marker('snapshot-cancel', { version: 3 }))).toEqual({
+        table: 'public.sales',
+        op: 'snapshot-cancel',
+        values: {},
+        snapshot: run,
+      });
+    });
+
+    it('marks a snapshot row with its run, and leaves other upserts unmarked', () => {
+      const row = { table: 'public.sales', op: 'upsert', row: { id: 1 }, version: 2 };
+      expect(validateChange(config, { ...row, snapshot: run }).snapshot).toBe(run);
+      expect(validateChange(config, row)).not.toHaveProperty('snapshot');
+    });
+
+    it.each([
+      ['a marker without a run', { table: 'public.sales', op: 'snapshot-begin' }, ['INVALID_VALUE']],
+      ['an empty run', marker('snapshot-cancel', { snapshot: '' }), ['INVALID_VALUE']],
+      ['a run with a quote', marker('snapshot-cancel', { snapshot: "x'; DROP TABLE y" }), ['INVALID_VALUE']],
+      [
+        'a run of 201 characters',
+        marker('snapshot-cancel', { snapshot: 'r'.repeat(201) }),
+        ['INVALID_VALUE'],
+      ],
+      ['a run that is not a string', marker('snapshot-cancel', { snapshot: 7 }), ['INVALID_VALUE']],
+      ['an end without its rows', marker('snapshot-end'), ['INVALID_VALUE']],
+      ['an end with negative rows', marker('snapshot-end', { rows: -1 }), ['INVALID_VALUE']],
+      ['an end with fractional rows', marker('snapshot-end', { rows: 1.5 }), ['INVALID_VALUE']],
+      ['a begin with a total as text', marker('snapshot-begin', { total: '9' }), ['INVALID_VALUE']],
+      ['a marker with a row', marker('snapshot-end', { rows: 1, row: { id: 1 } }), ['INVALID_OP']],
+      ['a marker with a key', marker('snapshot-cancel', { key: { id: 1 } }), ['INVALID_OP']],
+      [
+        'a marker of an append table',
+        { ...marker('snapshot-begin'), table: 'public.clicks' },
+        ['INVALID_OP'],
+      ],
+      [
+        'a snapshot row of an append table',
+        { table: 'public.clicks', op: 'upsert', row: { url: 'u' }, snapshot: run },
+        ['INVALID_OP'],
+      ],
+      [
+        'a delete marked with a run',
+        { table: 'public.sales', op: 'delete', key: { id: 1 }, version: 1, snapshot: run },
+        ['INVALID_OP'],
+      ],
+      [
+        'a snapshot row with a bad run',
+        { table: 'public.sales', op: 'upsert', row: { id: 1 }, version: 1, snapshot: 'a b' },
+        ['INVALID_VALUE'],
+      ],
+    ])('rejects %s', (_what, raw, expected) => {
+      expect(codes(raw)).toEqual(expected);
+    });
+  });
 });

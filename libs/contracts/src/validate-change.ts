@@ -1,7 +1,7 @@
 import { findTable, type ColumnContract, type TableContract, type TablelaneConfig } from '@app/config';
 import { parseBoundedJson } from './bounded-json';
 import { canonicalKeyValue } from './canonical-key';
-import type { CanonicalChange, ChangeOp } from './change-event';
+import { isSnapshotOp, type CanonicalChange, type CanonicalOp, type SnapshotOp } from './change-event';
 import { coerceValue } from './coerce-value';
 import { ChangeRejected, type ChangeIssue } from './error-codes';
 import { DEFAULT_VALUE_RULES, type WarehouseValueRules } from './warehouse-value-rules';
@@ -53,6 +53,7 @@ export function validateChange(
   }
   const op = opOf(contract, raw);
   const issues: ChangeIssue[] = [];
+  if (isSnapshotOp(op)) return snapshotMarker(contract, op, raw);
   if (op === 'truncate') {
     // A truncate carries no row: it is ordered by the event's version alone.
     const version = versionOf(contract, raw.version, undefined, issues, rules);
@@ -74,42 +75,93 @@ export function validateChange(
   const unchanged = op === 'upsert' ? unchangedOf(contract, raw.unchanged, issues) : undefined;
   const values = readColumns(contract, field, input, new Set(unchanged), issues, rules);
   const movedFrom = op === 'upsert' ? movedFromOf(contract, raw.movedFrom, values, issues, rules) : undefined;
+  const snapshot = op === 'upsert' && given(raw.snapshot) ? runOf(raw.snapshot, issues) : undefined;
   const version = versionOf(contract, raw.version, values, issues, rules);
   if (issues.length > 0) throw new ChangeRejected(issues);
   const change = withTail({ table: contract.name, op, values }, raw, version);
   if (unchanged && unchanged.length > 0) change.unchanged = unchanged;
   if (movedFrom) change.movedFrom = movedFrom;
+  if (snapshot !== undefined) change.snapshot = snapshot;
   return change;
 }
 
+/** The longest run id a marker or snapshot row may carry: the state tables' run column. */
+const MAX_SNAPSHOT_RUN_LENGTH = 200;
+/** Letters, digits and `_ . : @ + -`: `tablelane snapshot`'s ids (`public.sales@20261201T100000Z-ab12cd`). */
+const RUN_PATTERN = /^[A-Za-z0-9_.:@+-]+$/;
+
+/**
+ * A snapshot marker: the run it belongs to, and end's row count or begin's expected total. It
+ * carries nothing else (opOf refused a row or key): no version, since a marker changes no row.
+ */
+function snapshotMarker(contract: TableContract, op: SnapshotOp, raw: Raw): CanonicalChange {
+  const issues: ChangeIssue[] = [];
+  const run = runOf(raw.snapshot, issues);
+  const rows = op === 'snapshot-end' ? countOf('rows', raw.rows, true, issues) : undefined;
+  const total = op === 'snapshot-begin' ? countOf('total', raw.total, false, issues) : undefined;
+  if (issues.length > 0) throw new ChangeRejected(issues);
+  const change = withTail({ table: contract.name, op, values: {}, snapshot: run }, raw, undefined);
+  if (rows !== undefined) change.rows = rows;
+  if (total !== undefined) change.total = total;
+  return change;
+}
+
+function runOf(raw: unknown, issues: ChangeIssue[]): string {
+  if (typeof raw === 'string' && raw.length <= MAX_SNAPSHOT_RUN_LENGTH && RUN_PATTERN.test(raw)) return raw;
+  issues.push({
+    code: 'INVALID_VALUE',
+    field: 'snapshot',
+    message:
+      `snapshot must name the run: a non-empty string of at most ${MAX_SNAPSHOT_RUN_LENGTH} letters, ` +
+      `digits and _ . : @ + -, not ${JSON.stringify(raw)?.slice(0, 80)}`,
+  });
+  return '';
+}
+
+/** A non-negative whole number of rows; `required` for end's count, optional for begin's total. */
+function countOf(field: string, raw: unknown, required: boolean, issues: ChangeIssue[]): number | undefined {
+  if (!given(raw) && !required) return undefined;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw;
+  issues.push({
+    code: 'INVALID_VALUE',
+    field,
+    message: `${field} must be a whole number of rows of at least 0, not ${JSON.stringify(raw)}`,
+  });
+  return undefined;
+}
+
 /** The operation, if the table takes it, and only with the fields that operation carries. */
-function opOf(contract: TableContract, raw: Raw): ChangeOp {
+function opOf(contract: TableContract, raw: Raw): CanonicalOp {
   const op = raw.op;
   const refuse = (field: string, message: string) =>
     new ChangeRejected([{ code: 'INVALID_OP', field, message }]);
-  if (op !== 'upsert' && op !== 'delete' && op !== 'truncate')
+  if (op !== 'upsert' && op !== 'delete' && op !== 'truncate' && !isSnapshotOp(op))
     throw refuse('op', `op must be "upsert", "delete" or "truncate", not ${JSON.stringify(op)}`);
   if (contract.mode === 'append') {
     if (op !== 'upsert') throw refuse('op', `table ${contract.name} is append-only; it takes upserts only`);
-    // Appended rows replace nothing, so there is no earlier row to keep values from or to move.
-    const shaped = ['unchanged', 'movedFrom'].find((f) => given(raw[f]));
+    // Appended rows replace nothing, so there is no earlier row to keep values from or to move,
+    // and no full refresh: a snapshot refreshes merge tables only.
+    const shaped = ['unchanged', 'movedFrom', 'snapshot'].find((f) => given(raw[f]));
     if (shaped) throw refuse(shaped, `table ${contract.name} is append-only; its upserts carry no ${shaped}`);
     return op;
   }
-  // A truncate given a row or key would empty the whole table where its producer meant one row.
+  // A truncate given a row or key would empty the whole table where its producer meant one row;
+  // a marker given one would be read as a row the refresh holds, or not.
   const foreign =
     op === 'upsert'
       ? []
       : op === 'delete'
-        ? ['unchanged', 'movedFrom']
-        : ['row', 'key', 'unchanged', 'movedFrom'];
+        ? ['unchanged', 'movedFrom', 'snapshot']
+        : ['row', 'key', 'unchanged', 'movedFrom', ...(op === 'truncate' ? ['snapshot'] : [])];
   const extra = foreign.find((f) => given(raw[f]));
   if (extra)
     throw refuse(
       extra,
       op === 'truncate'
         ? `a truncate empties the whole table ${contract.name}; it carries no ${extra}`
-        : `a delete carries no ${extra}; only upserts do`,
+        : op === 'delete'
+          ? `a delete carries no ${extra}; only upserts do`
+          : `a ${op} marker carries no ${extra}: the rows of a snapshot are upserts of their own`,
     );
   return op;
 }

@@ -1,5 +1,6 @@
 import type { TableContract } from '@app/config';
 import type { Readable } from 'node:stream';
+import type { SnapshotRunState } from './dialect';
 import type { StagingShape } from './staging-shape';
 
 /** Where a lane stands for one table: the last offset applied, and the owner's fencing epoch. */
@@ -16,6 +17,7 @@ export interface StagedBatch {
   claim: LaneClaim;
   /** Highest lane offset this batch covers; becomes the table's checkpoint on commit. */
   nextOffset: number;
+  /** Rows staged; 0 (a batch of snapshot markers only) loads nothing and runs the merge alone. */
   rowCount: number;
   /** The staged file, as the warehouse will load it. */
   openStagedData(): Promise<Readable>;
@@ -44,6 +46,21 @@ export interface Blocker {
   mode: string;
 }
 
+/** One snapshot run of a table, as its runs table records it (see SnapshotShape). */
+export interface SnapshotRunRow {
+  run: string;
+  state: SnapshotRunState;
+  /** When the run began (its begin marker's time). */
+  begunAt: Date | null;
+  endedAt: Date | null;
+  /** The run's rows merged so far (snapshot upserts, counted in the batches that held them). */
+  rowsSeen: number;
+  /** The rows the run wrote, from its end marker; null until it ends. */
+  rowsExpected: number | null;
+  /** The rows the run expected when it began, when its source could tell. */
+  total: number | null;
+}
+
 export interface CheckpointRow {
   topic: string;
   partition: number;
@@ -63,7 +80,10 @@ export interface CheckpointRow {
  * sink reads those two (isTransient, isDataError), never a code or a message.
  */
 export interface Destination {
-  /** Creates tablelane's own tables for the contract (checkpoint, tombstones). Never blocks on users. */
+  /**
+   * Creates tablelane's own tables for the contract (checkpoint, tombstones, a merge table's
+   * snapshot keys and runs). Never blocks on users.
+   */
   prepareState(contract: TableContract): Promise<void>;
   /**
    * Creates the target when configured and adds columns new to the contract. DDL waits for
@@ -102,6 +122,11 @@ export interface Destination {
    */
   probeBatch(batch: StagedBatch): Promise<unknown | undefined>;
   readCheckpoints(contract: TableContract): Promise<CheckpointRow[]>;
+  /**
+   * The table's snapshot runs: the open one (at most one) first, then the latest ended ones;
+   * none for append tables. Outside any transaction; read by a lane's new owner after its claim.
+   */
+  readSnapshotRuns(contract: TableContract): Promise<SnapshotRunRow[]>;
   /** Whether the warehouse answers a trivial query, for readiness probes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -3,8 +3,8 @@ import { CheckpointNotAdvancing } from './errors';
 import { columnsQuery, tableExistsQuery } from './information-schema';
 import { qualify, quoteIdent } from './quote';
 import { OP_COLUMN } from './staged-row';
-import { fillFromColumn, KEEP_COLUMN, type StagingShape } from './staging-shape';
-import { stateTableName, type StateTableKind } from './state-tables';
+import { fillFromColumn, KEEP_COLUMN, type SnapshotShape, type StagingShape } from './staging-shape';
+import { stateTableName, type LegacyStateTableKind } from './state-tables';
 
 /** A statement with its parameters: values never travel inside SQL text. */
 export interface Query {
@@ -33,7 +33,7 @@ export interface Dialect {
   copyLegacyState(
     stateSchema: string,
     contract: TableContract,
-    kind: StateTableKind,
+    kind: LegacyStateTableKind,
     legacyName: string,
   ): string;
   initCheckpoint(stateSchema: string, contract: TableContract, topic: string, partition: number): Query;
@@ -61,6 +61,26 @@ export interface Dialect {
    * statements: a truncate first, then the kept columns' fill.
    */
   mergeStatements(stateSchema: string, contract: TableContract, shape?: StagingShape): string[];
+  /**
+   * Creates a merge table's snapshot tables: the keys the open run has seen (on PostgreSQL with a
+   * unique index on run and key) and the runs, each with where it stands.
+   */
+  prepareSnapshotTables(stateSchema: string, contract: TableContract): string[];
+  /**
+   * What a batch's part in a snapshot run adds to its merge, in the merge's transaction: before
+   * the merge statements (so before the version guard drops any staged change), the run's
+   * opening and every staged key marked as seen; after them, the end's delete of unseen rows
+   * (tombstoned first on versioned tables) or a cancel, and the run's counts. The run id travels
+   * as a parameter. `at` dates what they record.
+   */
+  snapshotStatements(
+    stateSchema: string,
+    contract: TableContract,
+    snapshot: SnapshotShape,
+    at?: Date,
+  ): SnapshotStatements;
+  /** The table's snapshot runs, the open one first, then the latest: SNAPSHOT_RUN_COLUMNS. */
+  readSnapshotRuns(stateSchema: string, contract: TableContract): string;
   /** Reads every table a merge touches, in full; emulates Redshift's table-level conflicts in tests. */
   readTouchedTables(stateSchema: string, contract: TableContract): string[];
   /** Deletes the table's tombstones recorded more than retentionMs ago. */
@@ -82,6 +102,31 @@ export interface CheckpointAdvance {
 }
 
 export const STAGING_TABLE = 'tablelane_stage';
+
+/** What a snapshot shape runs before and after a batch's merge statements. */
+export interface SnapshotStatements {
+  beforeMerge: Query[];
+  afterMerge: Query[];
+}
+
+/** The snapshot keys table's run column; its others are the contract's key columns. */
+export const SNAPSHOT_RUN_COLUMN = '__tl_run';
+/** Where a run stands: `incomplete` ended without deleting (some of its rows were refused). */
+export type SnapshotRunState = 'open' | 'done' | 'incomplete' | 'cancelled';
+/** The snapshot runs table's columns, in the order readSnapshotRuns reads them. */
+export const SNAPSHOT_RUN_COLUMNS = [
+  'run',
+  'state',
+  'begun_at',
+  'ended_at',
+  'rows_seen',
+  'rows_expected',
+  'total',
+] as const;
+/** How many runs readSnapshotRuns reads: the open one and the latest before it. */
+const SNAPSHOT_RUNS_READ = 20;
+// The run ids validation admits (at most 200 characters: validate-change.ts of @app/contracts).
+const RUN_TYPE = 'varchar(200)';
 
 /**
  * Refuses a compare-and-set that would not move the checkpoint forward: with next <= previous
@@ -127,6 +172,19 @@ export abstract class SqlDialect {
   /** The statement that bounds lock waits to `ms`, already checked to be a positive whole number. */
   protected abstract lockWaitBound(ms: number): string;
 
+  /** What follows the snapshot keys table's CREATE: PostgreSQL's unique index on run and key. */
+  protected abstract snapshotKeyIndex(state: string, c: TableContract): string[];
+
+  /** Adds every staged key (not a truncate's row) to the run's seen keys, once each. */
+  protected abstract markSeen(state: string, c: TableContract, run: string): Query;
+
+  /**
+   * A finished run's delete: every target row whose key the run did not see goes, in place;
+   * on a versioned table it is first remembered as a tombstone at the row's own version, so a
+   * stale change cannot bring it back. `at` dates the tombstones where the dialect must.
+   */
+  protected abstract deleteUnseen(state: string, c: TableContract, run: string, at: Date): Query[];
+
   /**
    * What follows the column list of a CREATE TABLE of the contract (Redshift: its distribution
    * and, for `sorted` tables, sort keys); nothing by default.
@@ -148,6 +206,16 @@ export abstract class SqlDialect {
   /** The contract's tombstone table in the state schema, qualified and quoted. */
   protected tombstone(state: string, c: TableContract): string {
     return qualify(state, stateTableName(c, 'tombstone'));
+  }
+
+  /** The contract's snapshot keys table in the state schema, qualified and quoted. */
+  protected snapshotKeys(state: string, c: TableContract): string {
+    return qualify(state, stateTableName(c, 'snapshot'));
+  }
+
+  /** The contract's snapshot runs table in the state schema, qualified and quoted. */
+  protected snapshotRuns(state: string, c: TableContract): string {
+    return qualify(state, stateTableName(c, 'snapshotRun'));
   }
 
   /** Every table a merge of the contract touches: target, checkpoint and, when versioned, tombstones. */
@@ -175,7 +243,7 @@ export abstract class SqlDialect {
     typeOf: (type: ColumnType) => string,
   ): string[] {
     if (!shape.partial) return [];
-    const keys = c.primaryKey.map((name) => c.columns.find((col) => col.name === name)!);
+    const keys = this.keyColumns(c);
     return [
       `${quoteIdent(KEEP_COLUMN)} ${typeOf({ kind: 'varchar', length: c.columns.length })}`,
       ...keys.map((key, i) => `${quoteIdent(fillFromColumn(i))} ${typeOf(key.type)}`),
@@ -253,6 +321,154 @@ export abstract class SqlDialect {
     return `UPDATE ${names.update} SET ${sets.join(', ')} FROM ${names.from} WHERE ${keep} IS NOT NULL AND ${match.join(' AND ')}`;
   }
 
+  /** Snapshots refresh merge tables: validation refuses their markers on append tables, and so does this. */
+  protected assertSnapshots(c: TableContract): void {
+    if (c.mode === 'append')
+      throw new Error(`table ${c.name} is append-only: a snapshot refreshes merge tables only`);
+  }
+
+  /** The contract's primary-key columns, in key order. */
+  protected keyColumns(c: TableContract): ColumnContract[] {
+    return c.primaryKey.map((name) => c.columns.find((col) => col.name === name)!);
+  }
+
+  prepareSnapshotTables(state: string, c: TableContract): string[] {
+    this.assertSnapshots(c);
+    const keys = this.keyColumns(c).map((col) => `${quoteIdent(col.name)} ${this.columnType(col)} NOT NULL`);
+    const seen = [`${quoteIdent(SNAPSHOT_RUN_COLUMN)} ${RUN_TYPE} NOT NULL`, ...keys];
+    const [run, runState, begunAt, endedAt, rowsSeen, rowsExpected, total] =
+      SNAPSHOT_RUN_COLUMNS.map(quoteIdent);
+    const runs = [
+      `${run} ${RUN_TYPE} NOT NULL`,
+      `${runState} varchar(16) NOT NULL`,
+      `${begunAt} timestamptz`,
+      `${endedAt} timestamptz`,
+      `${rowsSeen} bigint NOT NULL`,
+      `${rowsExpected} bigint`,
+      `${total} bigint`,
+      `PRIMARY KEY (${run})`,
+    ];
+    return [
+      `CREATE TABLE IF NOT EXISTS ${this.snapshotKeys(state, c)} (${seen.join(', ')})${this.tableAttributes(c, true)}`,
+      ...this.snapshotKeyIndex(state, c),
+      `CREATE TABLE IF NOT EXISTS ${this.snapshotRuns(state, c)} (${runs.join(', ')})`,
+    ];
+  }
+
+  snapshotStatements(
+    state: string,
+    c: TableContract,
+    snapshot: SnapshotShape,
+    at: Date = new Date(),
+  ): SnapshotStatements {
+    this.assertSnapshots(c);
+    const { run } = snapshot;
+    const beforeMerge: Query[] = [];
+    if (snapshot.abandoned !== undefined && snapshot.abandoned !== run)
+      beforeMerge.push(
+        this.forgetSeen(state, c, snapshot.abandoned),
+        this.closeRun(state, c, snapshot.abandoned, 'cancelled', at, 0, null),
+      );
+    if (snapshot.begin) beforeMerge.push(this.openRun(state, c, snapshot, at));
+    if (snapshot.markSeen) beforeMerge.push(this.markSeen(state, c, run));
+    const afterMerge: Query[] = [];
+    if (snapshot.end || snapshot.cancel) {
+      const ending: SnapshotRunState = snapshot.cancel
+        ? 'cancelled'
+        : snapshot.incomplete
+          ? 'incomplete'
+          : 'done';
+      if (ending === 'done') afterMerge.push(...this.deleteUnseen(state, c, run, at));
+      afterMerge.push(
+        this.forgetSeen(state, c, run),
+        this.closeRun(
+          state,
+          c,
+          run,
+          ending,
+          at,
+          snapshot.rows,
+          snapshot.cancel ? null : (snapshot.expected ?? null),
+        ),
+      );
+    } else if (snapshot.rows > 0) {
+      const [runColumn, , , , rowsSeen] = SNAPSHOT_RUN_COLUMNS.map(quoteIdent);
+      afterMerge.push({
+        text: `UPDATE ${this.snapshotRuns(state, c)} SET ${rowsSeen} = ${rowsSeen} + $2 WHERE ${runColumn} = $1`,
+        values: [run, snapshot.rows],
+      });
+    }
+    return { beforeMerge, afterMerge };
+  }
+
+  readSnapshotRuns(state: string, c: TableContract): string {
+    this.assertSnapshots(c);
+    const columns = SNAPSHOT_RUN_COLUMNS.map(quoteIdent);
+    return (
+      `SELECT ${columns.join(', ')} FROM ${this.snapshotRuns(state, c)} ` +
+      `ORDER BY CASE WHEN ${columns[1]} = 'open' THEN 0 ELSE 1 END, ${columns[2]} DESC LIMIT ${SNAPSHOT_RUNS_READ}`
+    );
+  }
+
+  /**
+   * `NOT EXISTS (...)`: no key of `run` among the seen keys matches the target row `t` names;
+   * `k` names the snapshot keys table in the subquery (an alias, or its bare name on Redshift).
+   * The run is `$1`.
+   */
+  protected unseen(state: string, c: TableContract, t: string, k: string, alias: boolean): string {
+    const match = c.primaryKey
+      .map((key) => ` AND ${k}.${quoteIdent(key)} = ${t}.${quoteIdent(key)}`)
+      .join('');
+    return (
+      `NOT EXISTS (SELECT 1 FROM ${this.snapshotKeys(state, c)}${alias ? ` ${k}` : ''} ` +
+      `WHERE ${k}.${quoteIdent(SNAPSHOT_RUN_COLUMN)} = $1${match})`
+    );
+  }
+
+  /** The run as the snapshot keys table and the runs table take it (validated: at most 200 characters). */
+  protected runParameter(): string {
+    return `CAST($1 AS ${RUN_TYPE})`;
+  }
+
+  /** Records the run as open, once: a second begin of the same run changes nothing. */
+  private openRun(state: string, c: TableContract, snapshot: SnapshotShape, at: Date): Query {
+    const [run, runState, begunAt, , rowsSeen, , total] = SNAPSHOT_RUN_COLUMNS.map(quoteIdent);
+    const runs = this.snapshotRuns(state, c);
+    return {
+      text:
+        `INSERT INTO ${runs} (${run}, ${runState}, ${begunAt}, ${rowsSeen}, ${total}) ` +
+        `SELECT ${this.runParameter()}, 'open', CAST($2 AS timestamptz), 0, CAST($3 AS bigint) ` +
+        `WHERE NOT EXISTS (SELECT 1 FROM ${runs} WHERE ${run} = $1)`,
+      values: [snapshot.run, snapshot.begunAt ?? at, snapshot.total ?? null],
+    };
+  }
+
+  /** The run's seen keys go: it ended, or was cancelled or abandoned. */
+  private forgetSeen(state: string, c: TableContract, run: string): Query {
+    return {
+      text: `DELETE FROM ${this.snapshotKeys(state, c)} WHERE ${quoteIdent(SNAPSHOT_RUN_COLUMN)} = $1`,
+      values: [run],
+    };
+  }
+
+  private closeRun(
+    state: string,
+    c: TableContract,
+    run: string,
+    ending: Exclude<SnapshotRunState, 'open'>,
+    at: Date,
+    rows: number,
+    expected: number | null,
+  ): Query {
+    const [runColumn, runState, , endedAt, rowsSeen, rowsExpected] = SNAPSHOT_RUN_COLUMNS.map(quoteIdent);
+    return {
+      text:
+        `UPDATE ${this.snapshotRuns(state, c)} SET ${runState} = '${ending}', ${endedAt} = $2, ` +
+        `${rowsSeen} = ${rowsSeen} + $3, ${rowsExpected} = $4 WHERE ${runColumn} = $1`,
+      values: [run, at, rows, expected],
+    };
+  }
+
   createSchema(schema: string): string {
     return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`;
   }
@@ -278,7 +494,7 @@ export abstract class SqlDialect {
     return tableExistsQuery(state, name);
   }
 
-  copyLegacyState(state: string, c: TableContract, kind: StateTableKind, legacyName: string): string {
+  copyLegacyState(state: string, c: TableContract, kind: LegacyStateTableKind, legacyName: string): string {
     const into = kind === 'checkpoint' ? this.checkpoint(state, c) : this.tombstone(state, c);
     const columns =
       kind === 'checkpoint'

@@ -6,6 +6,7 @@ import type {
   CheckpointRow,
   Destination,
   LaneClaim,
+  SnapshotRunRow,
   StagedBatch,
 } from './destination.port';
 import type { Dialect, Query } from './dialect';
@@ -13,7 +14,7 @@ import { DuplicateCheckpointRows, FencedError, isDataError, StagingCountMismatch
 import type { PgErrorClassifier } from './pg-protocol-errors';
 import { createResilientPool, inPooledTransaction, withPooledClient } from './pg-session';
 import type { StagingLoader } from './staging-loader';
-import { legacyStateTableName, stateTableName, type StateTableKind } from './state-tables';
+import { legacyStateTableName, stateTableName, type LegacyStateTableKind } from './state-tables';
 
 /** Default tombstone retention: a week, beyond the changes topic's default Kafka retention. */
 export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -95,6 +96,7 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
         await client.query(
           this.dialect.copyLegacyState(stateSchema, contract, 'checkpoint', migrateCheckpoint),
         );
+      await this.prepareSnapshotTables(client, contract);
       if (!contract.version) return;
       const migrateTombstones = await this.legacyToMigrate(client, contract, 'tombstone');
       const [create, ...upgrades] = this.dialect.prepareTombstoneTable(stateSchema, contract);
@@ -105,6 +107,28 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
         );
       for (const statement of upgrades) await client.query(statement);
     }, this.ddlTimeoutMs);
+  }
+
+  /** After the checkpoint and tombstones (prepareState): a merge table's snapshot tables. */
+  private async prepareSnapshotTables(client: PoolClient, contract: TableContract): Promise<void> {
+    if (contract.mode === 'append') return;
+    for (const statement of this.dialect.prepareSnapshotTables(this.base.stateSchema, contract))
+      await client.query(statement);
+  }
+
+  async readSnapshotRuns(contract: TableContract): Promise<SnapshotRunRow[]> {
+    if (contract.mode === 'append') return [];
+    const { rows } = await this.query(this.dialect.readSnapshotRuns(this.base.stateSchema, contract));
+    const count = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+    return rows.map((r) => ({
+      run: String(r.run).trim(),
+      state: String(r.state).trim() as SnapshotRunRow['state'],
+      begunAt: r.begun_at ? new Date(r.begun_at) : null,
+      endedAt: r.ended_at ? new Date(r.ended_at) : null,
+      rowsSeen: Number(r.rows_seen),
+      rowsExpected: count(r.rows_expected),
+      total: count(r.total),
+    }));
   }
 
   async applyBatch(batch: StagedBatch): Promise<ApplyResult> {
@@ -236,12 +260,18 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
     afterCopy?: () => void,
   ): Promise<void> {
     const { contract, shape } = batch;
+    const { stateSchema } = this.base;
     await client.query(this.dialect.createStagingTable(contract, shape));
-    const loaded = await loader.load(client, batch);
+    // A batch without rows (snapshot markers only) has no staged file to load.
+    const loaded = batch.rowCount === 0 ? 0 : await loader.load(client, batch);
     if (loaded !== batch.rowCount) throw new StagingCountMismatch(contract.name, batch.rowCount, loaded);
     afterCopy?.();
-    for (const statement of this.dialect.mergeStatements(this.base.stateSchema, contract, shape))
+    const snapshot =
+      shape?.snapshot && this.dialect.snapshotStatements(stateSchema, contract, shape.snapshot);
+    for (const query of snapshot?.beforeMerge ?? []) await client.query(query.text, query.values);
+    for (const statement of this.dialect.mergeStatements(stateSchema, contract, shape))
       await client.query(statement);
+    for (const query of snapshot?.afterMerge ?? []) await client.query(query.text, query.values);
   }
 
   /**
@@ -278,7 +308,7 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
   private async legacyToMigrate(
     client: PoolClient,
     contract: TableContract,
-    kind: StateTableKind,
+    kind: LegacyStateTableKind,
   ): Promise<string | undefined> {
     const legacy = legacyStateTableName(contract, kind);
     if (legacy === stateTableName(contract, kind)) return undefined;

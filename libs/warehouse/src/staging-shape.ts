@@ -10,6 +10,46 @@ export interface StagingShape {
   truncate: boolean;
   /** Some upsert keeps target values: the staged file carries KEEP_COLUMN and the fill-from key. */
   partial: boolean;
+  /** The batch's part in a snapshot run (a full refresh in place); none outside any run. */
+  snapshot?: SnapshotShape;
+}
+
+/**
+ * What one batch does to the table's snapshot run, around its rows. One run is open at a time,
+ * and the sink cuts batches at the markers, so a batch meets one run: it begins with the batch's
+ * first change, or was open before; an end or cancel is the batch's last change. Only the
+ * statements a batch needs are added to its merge (SqlDialect.snapshotStatements).
+ */
+export interface SnapshotShape {
+  /** The run the batch belongs to: `tablelane snapshot`'s id, always a parameter of the SQL. */
+  run: string;
+  /**
+   * The run is open for the batch's changes: every staged key (snapshot rows and live changes,
+   * upserts and deletes) joins the run's seen keys before the version guard drops any. The end
+   * deletes the target's rows of keys the run never saw.
+   */
+  markSeen: boolean;
+  /** The batch begins the run (its first change is the begin marker): recorded as open. */
+  begin: boolean;
+  /** The batch ends the run: after the merge, unseen rows go, in this transaction. */
+  end: boolean;
+  /** The batch cancels the run: its seen keys are forgotten, nothing is deleted. */
+  cancel: boolean;
+  /** The run's rows (snapshot upserts) the batch holds: the run's count of rows seen grows by it. */
+  rows: number;
+  /** begin: when the run began (its marker's time) and the rows it expects, when the source told. */
+  begunAt?: Date;
+  total?: number;
+  /** end: the rows the run wrote, from its end marker. */
+  expected?: number;
+  /**
+   * end: the sink merged fewer of the run's rows than it wrote (the warehouse refused some, and
+   * they went to the dead-letter topic). Deleting unseen keys would then delete rows the refresh
+   * did hold: the run ends `incomplete` and deletes nothing.
+   */
+  incomplete?: boolean;
+  /** A run still open when this batch began another: abandoned first, as a cancel would. */
+  abandoned?: string;
 }
 
 export const ORDINARY_SHAPE: StagingShape = { truncate: false, partial: false };
@@ -22,13 +62,15 @@ export function fillFromColumn(index: number): string {
   return `__tl_from_${index}`;
 }
 
-export function stagingShape(rows: readonly StagedRow[]): StagingShape {
+/** The shape of a batch of `rows`; `snapshot`, the batch's part in a run, when it has one. */
+export function stagingShape(rows: readonly StagedRow[], snapshot?: SnapshotShape): StagingShape {
   let truncate = false;
   let partial = false;
   for (const row of rows) {
     truncate ||= row.op === 't';
     partial ||= row.keep !== undefined;
   }
+  if (snapshot) return { truncate, partial, snapshot };
   return truncate || partial ? { truncate, partial } : ORDINARY_SHAPE;
 }
 

@@ -4,12 +4,14 @@ import { legacyStateTableName, stateTableName, type StateTableKind } from './sta
 
 const contract = (name: string): TableContract =>
   parseConfig({ tables: [{ name, columns: { id: 'bigint' }, primaryKey: ['id'] }] }).tables[0]!;
-const KINDS: StateTableKind[] = ['checkpoint', 'tombstone'];
+const KINDS: StateTableKind[] = ['checkpoint', 'tombstone', 'snapshot', 'snapshotRun'];
 
 describe('stateTableName', () => {
   it('keeps the name existing deployments use for names that cannot collide', () => {
     expect(stateTableName(contract('public.sales'), 'checkpoint')).toBe('public__sales__ckpt');
     expect(stateTableName(contract('public.sales'), 'tombstone')).toBe('public__sales__tomb');
+    expect(stateTableName(contract('public.sales'), 'snapshot')).toBe('public__sales__snap');
+    expect(stateTableName(contract('public.sales'), 'snapshotRun')).toBe('public__sales__srun');
     const long = contract(`analytics_warehouse_schema.${'very_long_table_name_'.repeat(2)}x`);
     expect(stateTableName(long, 'checkpoint')).toBe(legacyStateTableName(long, 'checkpoint'));
     expect(stateTableName(long, 'checkpoint')).toHaveLength(63);
@@ -54,6 +56,6 @@ describe('stateTableName', () => {
           seen.set(state, name);
         }
       }
-    expect(seen.size).toBe(2 * parts.length * parts.filter((p) => /^[a-z_]/.test(p)).length);
+    expect(seen.size).toBe(KINDS.length * parts.length * parts.filter((p) => /^[a-z_]/.test(p)).length);
   });
 });

@@ -1,15 +1,27 @@
 import { createHash } from 'node:crypto';
 import type { TableContract } from '@app/config';
 
-export type StateTableKind = 'checkpoint' | 'tombstone';
+/**
+ * `snapshot`: the keys an open snapshot run has seen (a full refresh deletes the rest);
+ * `snapshotRun`: the table's snapshot runs and where each stands.
+ */
+export type StateTableKind = 'checkpoint' | 'tombstone' | 'snapshot' | 'snapshotRun';
+/** The state tables older releases created, and so the only ones a rename migrates. */
+export type LegacyStateTableKind = 'checkpoint' | 'tombstone';
 
 /** PostgreSQL's identifier limit; Redshift allows 127 bytes, and names here are ASCII. */
 const MAX_NAME = 63;
-const SUFFIX: Record<StateTableKind, string> = { checkpoint: '__ckpt', tombstone: '__tomb' };
+// All of one length, so every kind of one contract keeps the same readable prefix.
+const SUFFIX: Record<StateTableKind, string> = {
+  checkpoint: '__ckpt',
+  tombstone: '__tomb',
+  snapshot: '__snap',
+  snapshotRun: '__srun',
+};
 
 /**
- * Names of tablelane's own per-target tables. Each target table gets its own checkpoint and
- * tombstone tables, so two lanes never write the same table: on Redshift, two concurrent
+ * Names of tablelane's own per-target tables. Each target table gets its own checkpoint,
+ * tombstone and snapshot tables, so two lanes never write the same table: on Redshift, two concurrent
  * transactions that read and write one shared table are exactly what raises error 1023.
  *
  * The mapping is injective. `<schema>__<table>` alone is not (`sales__eu.orders` and

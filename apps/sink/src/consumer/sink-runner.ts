@@ -29,7 +29,7 @@ import { refreshLag } from './lag-probe';
 import { laneStatus, type SinkStatus } from './sink-status';
 import { TargetTables } from './target-tables';
 
-export type { LaneStatus, SinkStatus, TableStatus } from './sink-status';
+export type { LaneStatus, SinkStatus, SnapshotStatus, TableStatus } from './sink-status';
 
 const TICK_MS = 100;
 // Changes naming unknown columns ask for a reload; a burst of them reads the file once.
@@ -352,8 +352,12 @@ export class SinkRunner {
       void this.reloadContracts();
     }
     let buffered = 0;
+    // Only the lanes this process owns now: a run of a lane that moved is another sink's to show.
+    this.o.metrics.snapshotRunning.reset();
     for (const lane of this.lanes.values()) {
       buffered += lane.bufferedBytes;
+      for (const table of lane.tables.values())
+        this.o.metrics.snapshotRunning.set({ table: table.contract.name }, table.snapshots.open ? 1 : 0);
       const partition = String(lane.partition);
       this.o.metrics.laneOldestSeconds.set({ partition }, lane.oldestAgeSeconds(now));
       this.o.metrics.laneHolding.set({ partition }, lane.holdingSince === undefined ? 0 : 1);

@@ -1,4 +1,5 @@
 import type { Lane } from '../lane/lane';
+import type { TableLane } from '../lane/table-lane';
 import type { LockEpisode } from '../locks/lock-watch';
 
 export interface TableStatus {
@@ -12,6 +13,23 @@ export interface TableStatus {
   failingSince: string | null;
   /** Code and message of the last failure of that batch. */
   lastError: string | null;
+  /** The table's open snapshot run (a full refresh in progress), null when none. */
+  snapshot: SnapshotStatus | null;
+}
+
+/** A running snapshot of a table, as its lane has merged it so far. */
+export interface SnapshotStatus {
+  run: string;
+  /** When the run began (its begin marker's time, ISO). */
+  since: string;
+  /** The run's rows merged so far (by every owner of the lane). */
+  rowsSeen: number;
+  /** The rows the run expects, when its source said; null otherwise. */
+  total: number | null;
+  /** Rows of the run this sink merged per second since it began to follow the run. */
+  rowsPerSecond: number;
+  /** Seconds left at that rate, when the total is known; null otherwise. */
+  etaSeconds: number | null;
 }
 
 export interface LaneStatus {
@@ -54,6 +72,7 @@ export function laneStatus(lane: Lane, now = Date.now()): LaneStatus {
       lastCommitAt: iso(t.lastCommitAt),
       failingSince: iso(t.failure?.since),
       lastError: t.failure ? `${t.failure.code}: ${t.failure.message}` : null,
+      snapshot: snapshotStatus(t, now),
     })),
     lagMessages: lane.lagMessages,
     bufferedRows: lane.bufferedRows,
@@ -66,5 +85,19 @@ export function laneStatus(lane: Lane, now = Date.now()): LaneStatus {
     progressAt: iso(lane.progressAt),
     paused: lane.paused,
     failed: lane.stopped,
+  };
+}
+
+function snapshotStatus(table: TableLane, now: number): SnapshotStatus | null {
+  const open = table.snapshots.open;
+  const progress = table.snapshots.progress(now);
+  if (!open || !progress) return null;
+  return {
+    run: open.run,
+    since: new Date(open.begunAt).toISOString(),
+    rowsSeen: open.rowsSeen,
+    total: open.total ?? null,
+    rowsPerSecond: progress.rowsPerSecond,
+    etaSeconds: progress.etaSeconds,
   };
 }

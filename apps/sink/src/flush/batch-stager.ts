@@ -4,6 +4,7 @@ import {
   encodeCsv,
   PLAIN_CSV_STAGING,
   stagingShape,
+  type SnapshotShape,
   type StagedRow,
   type StagingFormat,
   type StagingShape,
@@ -37,9 +38,12 @@ export class BatchStager {
     firstOffset: number,
     lastOffset: number,
     rows: StagedRow[],
+    /** The batch's part in a snapshot run, for its merge (it stages nothing more). */
+    snapshot?: SnapshotShape,
   ): Promise<StagedFile> {
-    const shape = stagingShape(rows);
-    if (!this.store) {
+    const shape = stagingShape(rows, snapshot);
+    // Nothing to stage (a batch of snapshot markers only): no object, and nothing to load.
+    if (!this.store || rows.length === 0) {
       const body = encodeCsv(rows);
       return { openStagedData: async () => Readable.from([body]), shape };
     }

@@ -1,6 +1,7 @@
 import { errorCode, isDataError, type Destination } from '@app/warehouse';
 import type { BufferedChange } from '../lane/buffered-change';
 import { reduceBatch } from '../lane/reduce-batch';
+import { snapshotStep, type SnapshotStep } from '../lane/snapshot-runs';
 import type { TableLane } from '../lane/table-lane';
 import type { BatchStager } from './batch-stager';
 import { isolateRefused } from './isolate-refused';
@@ -23,6 +24,8 @@ export interface FlushedBatch {
   /** Rows the merge applied (after reduction). */
   rows: number;
   refused: RefusedChange[];
+  /** What the batch did to the table's snapshot runs; unknown when the commit was only found afterwards. */
+  snapshot?: SnapshotStep;
 }
 
 // A batch whose every change was loaded on its own yet still fails together is not a data
@@ -40,6 +43,10 @@ const MAX_ISOLATION_ROUNDS = 3;
  * the lane: the batch is bisected with rolled-back probe loads until the refused changes are
  * known, those go to the dead-letter topic first (a crash afterwards only refuses them again),
  * then the rest commits.
+ *
+ * A batch in a snapshot run (snapshotStep, from the table's runs as they stand) merges with
+ * the run's statements: its keys marked as seen, the run begun, ended or cancelled. A refused
+ * row of the run is not counted as merged, so an end then deletes nothing (`incomplete`).
  */
 export async function flushTableBatch(
   deps: TableFlushDeps,
@@ -54,6 +61,7 @@ export async function flushTableBatch(
   let accepted = changes;
   for (let round = 0; ; round++) {
     const rows = reduceBatch(contract, accepted);
+    const snapshot = snapshotStep(accepted, table.snapshots);
     try {
       const staged = await deps.stager.stage(
         contract,
@@ -62,6 +70,7 @@ export async function flushTableBatch(
         firstOffset(accepted, upTo),
         upTo,
         rows,
+        snapshot.shape,
       );
       await deps.destination.applyBatch({
         contract,
@@ -72,7 +81,7 @@ export async function flushTableBatch(
         rowCount: rows.length,
         ...staged,
       });
-      return { rows: rows.length, refused };
+      return { rows: rows.length, refused, snapshot };
     } catch (error) {
       if (!isDataError(error) || round >= MAX_ISOLATION_ROUNDS) throw error;
       const found = await isolateRefused(accepted, (subset) => probe(deps, topic, partition, table, subset));

@@ -89,6 +89,7 @@ class FakeWarehouse implements Destination {
     return decodeCsv(text).map((values) => values[1]!);
   }
 
+  readSnapshotRuns = async () => [];
   prepareState = async () => undefined;
   prepareTarget = async () => undefined;
   prepareTable = async () => undefined;

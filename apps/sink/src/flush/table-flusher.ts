@@ -2,6 +2,7 @@ import type { Logger } from '@app/observability';
 import { errorCode, FencedError, isLockTimeout, type Destination } from '@app/warehouse';
 import type { BufferedChange } from '../lane/buffered-change';
 import type { Lane } from '../lane/lane';
+import type { SnapshotStep } from '../lane/snapshot-runs';
 import type { TableLane } from '../lane/table-lane';
 import { LockPolicyFailure, type LockWatch } from '../locks/lock-watch';
 import type { SinkMetrics } from '../metrics/sink-metrics';
@@ -46,16 +47,19 @@ export class TableFlusher {
   constructor(private readonly d: TableFlusherDeps) {}
 
   async flush(lane: Lane, table: TableLane): Promise<void> {
-    const upTo = lane.lastOffset;
-    const changes = table.take();
+    const last = lane.lastOffset;
+    const { changes, whole } = table.take();
     if (changes.length === 0) {
       // Nothing left to load (a checkpoint adopted meanwhile covered it all).
       table.flushing = false;
       return;
     }
+    // A batch cut at a snapshot marker covers the table's changes up to its last one only.
+    const upTo = whole ? last : changes[changes.length - 1]!.offset;
     const started = Date.now();
     try {
       await this.d.ensureTarget(table);
+      if (table.snapshots.stale) await this.restoreSnapshots(lane, table);
       const flushed = await flushTableBatch(
         {
           destination: this.d.destination,
@@ -89,6 +93,9 @@ export class TableFlusher {
     const labels = { table: contract.name };
     const recovered = table.failure;
     table.committed(upTo);
+    if (flushed.snapshot) this.snapshotCommitted(lane, table, flushed.snapshot);
+    // Found committed after the fact: what the batch did to the runs is read back before the next.
+    else table.snapshots.stale = true;
     this.d.locks.onSuccess(contract);
     if (recovered)
       this.d.logger.info(
@@ -125,6 +132,75 @@ export class TableFlusher {
       },
       'batch committed',
     );
+  }
+
+  /** The runs as the warehouse records them, before a claim's first batch or after an adopted checkpoint. */
+  private async restoreSnapshots(lane: Lane, table: TableLane): Promise<void> {
+    const { contract } = table;
+    table.snapshots.restore(await this.d.destination.readSnapshotRuns(contract));
+    const open = table.snapshots.open;
+    if (open)
+      this.d.logger.info(
+        { table: contract.name, partition: lane.partition, run: open.run, rowsSeen: open.rowsSeen },
+        `snapshot run ${open.run} of ${contract.name} is open: following it`,
+      );
+  }
+
+  /** A batch of a snapshot run committed: the runs move on, said in the log and the metrics. */
+  private snapshotCommitted(lane: Lane, table: TableLane, step: SnapshotStep): void {
+    const { contract } = table;
+    const labels = { table: contract.name };
+    table.snapshots.apply(step);
+    if (step.shape?.rows) this.d.metrics.snapshotRows.inc(labels, step.shape.rows);
+    const at = { table: contract.name, partition: lane.partition };
+    for (const event of step.events) {
+      const { run } = event;
+      switch (event.kind) {
+        case 'begun':
+          this.d.logger.info(
+            { ...at, run, total: event.total },
+            `snapshot run ${run} of ${contract.name} begun`,
+          );
+          break;
+        case 'done':
+          this.d.logger.info(
+            { ...at, run, rowsSeen: event.rowsSeen, rows: event.expected },
+            `snapshot run ${run} of ${contract.name} done: the table was refreshed in place, rows it did not hold deleted`,
+          );
+          break;
+        case 'incomplete':
+          this.d.logger.error(
+            { ...at, run, rowsSeen: event.rowsSeen, rows: event.expected },
+            `snapshot run ${run} of ${contract.name} ended INCOMPLETE: ${event.rowsSeen} of its ${event.expected} rows were merged ` +
+              '(the others were refused, see the dead-letter topic), so nothing was deleted; fix them and run the snapshot again',
+          );
+          break;
+        case 'cancelled':
+          this.d.logger.info(
+            { ...at, run, rowsSeen: event.rowsSeen },
+            `snapshot run ${run} of ${contract.name} cancelled: its rows merged so far stay, nothing was deleted`,
+          );
+          break;
+        case 'abandoned':
+          this.d.logger.warn(
+            { ...at, run, by: event.by, rowsSeen: event.rowsSeen },
+            `snapshot run ${run} of ${contract.name} abandoned, as cancelled: run ${event.by} began while it was open`,
+          );
+          break;
+        case 'ignored':
+          this.d.logger.warn(
+            { ...at, run, op: event.op, open: event.open },
+            `${event.op} of snapshot run ${run} of ${contract.name} ignored: ` +
+              (event.open === run ? 'the run is open already' : `the open run is ${event.open ?? 'none'}`),
+          );
+          break;
+        case 'stray rows':
+          this.d.logger.warn(
+            { ...at, run, rows: event.rows, open: event.open },
+            `${event.rows} row(s) of snapshot run ${run} of ${contract.name}, which is not open, merged as ordinary upserts`,
+          );
+      }
+    }
   }
 
   private async failed(

@@ -2,7 +2,8 @@
  * The sink's status page: one row per table lane this sink owns, refreshed every second from
  * /status. A stalled lane is red, with the reason in words. Plain HTML and a few lines of
  * script, so it works from a port-forward with no build step and no asset to serve. Values are
- * inserted with textContent, never as HTML.
+ * inserted with textContent, never as HTML. A table with a snapshot running shows its progress
+ * under its name: rows merged (of the total, when known), rows/s and the ETA.
  */
 export const STATUS_PAGE = `<!doctype html>
 <html lang="en">
@@ -21,6 +22,7 @@ export const STATUS_PAGE = `<!doctype html>
   tr.stalled td { background: #ffebe9; }
   tr.stalled td.state { color: #cf222e; font-weight: 600; }
   .failing, .blockers { color: #cf222e; }
+  .snapshot { color: #0969da; font-size: .9em; }
 </style>
 </head>
 <body>
@@ -39,6 +41,15 @@ function cell(row, text, className) {
   td.textContent = text;
   if (className) td.className = className;
   row.appendChild(td);
+}
+function snapshotLine(run) {
+  const line = document.createElement('div');
+  line.className = 'snapshot';
+  const rows = run.rowsSeen + (run.total !== null ? ' / ' + run.total : '') + ' rows';
+  const eta = run.etaSeconds !== null ? ', ETA ' + Math.ceil(run.etaSeconds) + ' s' : '';
+  line.textContent = 'snapshot ' + run.run + ': ' + rows + ', ' + run.rowsPerSecond.toFixed(1) + ' rows/s' + eta +
+    ' (since ' + new Date(run.since).toLocaleTimeString() + ')';
+  return line;
 }
 async function refresh() {
   try {
@@ -68,6 +79,7 @@ async function refresh() {
         name.textContent = t.table + (t.failingSince ? ' (failing since ' + new Date(t.failingSince).toLocaleTimeString() + ')' : '');
         if (t.failingSince) name.className = 'failing';
         tables.appendChild(name);
+        if (t.snapshot) tables.appendChild(snapshotLine(t.snapshot));
       }
       row.appendChild(tables);
       cell(row, String(lane.lagMessages), 'num lag');

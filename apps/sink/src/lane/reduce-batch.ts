@@ -1,5 +1,5 @@
 import type { ColumnContract, ColumnType, TableContract } from '@app/config';
-import { canonicalKeyValue, compareVersions, type CanonicalChange } from '@app/contracts';
+import { canonicalKeyValue, compareVersions, isSnapshotOp, type CanonicalChange } from '@app/contracts';
 import type { StagedRow } from '@app/warehouse';
 import type { BufferedChange } from './buffered-change';
 
@@ -24,12 +24,16 @@ import type { BufferedChange } from './buffered-change';
  *   far (the old key's, for a move) when the new row replaces it, null if that was a delete
  *   or a truncate emptied the table. Otherwise the row is staged with its kept columns, and
  *   the merge fills them from the target row before it changes anything.
+ *
+ * Snapshot markers are no rows: snapshotStep (snapshot-runs.ts) reads them.
  */
-export function reduceBatch(contract: TableContract, changes: BufferedChange[]): StagedRow[] {
+export function reduceBatch(contract: TableContract, changes: readonly BufferedChange[]): StagedRow[] {
+  // Snapshot markers stage nothing (snapshotStep reads them); a snapshot's rows are upserts.
+  const rowChanges = changes.filter(({ change }) => !isSnapshotOp(change.op));
   if (contract.mode === 'append')
-    return changes.map(({ change }) => ({ op: 'u', values: rowValues(contract, change) }));
+    return rowChanges.map(({ change }) => ({ op: 'u', values: rowValues(contract, change) }));
   const batch = new KeyedBatch(contract);
-  for (const { change } of changes) batch.apply(change);
+  for (const { change } of rowChanges) batch.apply(change);
   return batch.rows();
 }
 

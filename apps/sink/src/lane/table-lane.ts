@@ -1,6 +1,7 @@
 import type { TableContract } from '@app/config';
 import type { LaneClaim } from '@app/warehouse';
 import type { BufferedChange } from './buffered-change';
+import { batchLength, TableSnapshots } from './snapshot-runs';
 
 /** The batch of a table that keeps failing: since when, why, and when to try again. */
 export interface TableFailure {
@@ -24,6 +25,8 @@ export class TableLane {
   flushing = false;
   failure?: TableFailure;
   lastCommitAt: number | null = null;
+  /** The table's snapshot runs: the open one, restored from the warehouse before the first batch. */
+  readonly snapshots = new TableSnapshots();
 
   constructor(
     /** Replaced when the contract file is reloaded; a batch in flight keeps the one it began with. */
@@ -65,12 +68,16 @@ export class TableLane {
     );
   }
 
-  /** Takes the whole buffer out for the flush that `flushing` announced. */
-  take(): BufferedChange[] {
-    this.inFlight = this.buffer;
-    this.buffer = [];
-    this.bytes = 0;
-    return this.inFlight;
+  /**
+   * Takes the buffer out for the flush that `flushing` announced: all of it, or up to a snapshot
+   * marker (batchLength), the rest staying for the next batch. `whole` says which.
+   */
+  take(): { changes: BufferedChange[]; whole: boolean } {
+    const length = batchLength(this.buffer);
+    this.inFlight = this.buffer.slice(0, length);
+    this.buffer = this.buffer.slice(length);
+    this.bytes = this.buffer.reduce((sum, c) => sum + c.bytes, 0);
+    return { changes: this.inFlight, whole: this.buffer.length === 0 };
   }
 
   /** The flush committed up to `offset`: the checkpoint moves, the batch is done. */
@@ -102,6 +109,8 @@ export class TableLane {
    */
   adopt(claim: LaneClaim): void {
     this.claim = claim;
+    // Batches we did not see committed may have moved the runs: read them again.
+    this.snapshots.stale = true;
     this.buffer = this.buffer.filter((c) => c.offset > claim.lastOffset);
     this.bytes = this.buffer.reduce((sum, c) => sum + c.bytes, 0);
   }

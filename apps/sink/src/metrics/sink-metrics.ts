@@ -143,6 +143,19 @@ export class SinkMetrics {
     registers: [this.registry],
   });
 
+  readonly snapshotRows = new Counter({
+    name: 'tablelane_snapshot_rows_total',
+    help: 'Rows of snapshot runs (full refreshes) merged, by the sink that merged them',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly snapshotRunning = new Gauge({
+    name: 'tablelane_snapshot_running',
+    help: '1 while a snapshot run (a full refresh) of the table is open on a lane this sink owns',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tablelane_sink_' });
   }

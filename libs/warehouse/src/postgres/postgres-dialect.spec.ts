@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ADVANCE, dialectTables, LANE, SHAPES, STATE } from '../../../../test/support/dialect-fixtures';
+import {
+  ADVANCE,
+  dialectTables,
+  LANE,
+  RUN_AT,
+  SHAPES,
+  SNAPSHOT_SHAPES,
+  STATE,
+} from '../../../../test/support/dialect-fixtures';
 import { PostgresDialect } from './postgres-dialect';
 
 // The statements SqlDialect builds for both warehouses are golden-tested in ../dialect.spec.ts.
@@ -195,6 +203,209 @@ describe('PostgresDialect golden SQL', () => {
 
   it('refuses CDC shapes for an append table', () => {
     expect(() => dialect.mergeStatements(STATE, clicks, SHAPES.truncated)).toThrow(/append-only/);
+  });
+
+  it("builds a merge table's snapshot tables: seen keys with a unique index on run and key, and the runs", () => {
+    expect(dialect.prepareSnapshotTables(STATE, sales)).toMatchInlineSnapshot(`
+      [
+        "CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__snap" ("__tl_run" varchar(200) NOT NULL, "salesid" bigint NOT NULL, "listid" integer NOT NULL)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS "public__sales__skey" ON "tablelane"."public__sales__snap" ("__tl_run", "salesid", "listid")",
+        "CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__srun" ("run" varchar(200) NOT NULL, "state" varchar(16) NOT NULL, "begun_at" timestamptz, "ended_at" timestamptz, "rows_seen" bigint NOT NULL, "rows_expected" bigint, "total" bigint, PRIMARY KEY ("run"))",
+      ]
+    `);
+    expect(dialect.prepareSnapshotTables(STATE, users)[0]).toMatchInlineSnapshot(
+      `"CREATE TABLE IF NOT EXISTS "tablelane"."app__users__snap" ("__tl_run" varchar(200) NOT NULL, "id" bigint NOT NULL)"`,
+    );
+    expect(() => dialect.prepareSnapshotTables(STATE, clicks)).toThrow(/append-only/);
+  });
+
+  it('opens a run and marks every staged key seen before the guard, the run as a parameter', () => {
+    expect(dialect.snapshotStatements(STATE, sales, SNAPSHOT_SHAPES.begun, RUN_AT)).toMatchInlineSnapshot(`
+      {
+        "afterMerge": [
+          {
+            "text": "UPDATE "tablelane"."public__sales__srun" SET "rows_seen" = "rows_seen" + $2 WHERE "run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+              100,
+            ],
+          },
+        ],
+        "beforeMerge": [
+          {
+            "text": "DELETE FROM "tablelane"."public__sales__snap" WHERE "__tl_run" = $1",
+            "values": [
+              "public.sales@20261130T100000Z-0a0b0c",
+            ],
+          },
+          {
+            "text": "UPDATE "tablelane"."public__sales__srun" SET "state" = 'cancelled', "ended_at" = $2, "rows_seen" = "rows_seen" + $3, "rows_expected" = $4 WHERE "run" = $1",
+            "values": [
+              "public.sales@20261130T100000Z-0a0b0c",
+              2026-12-01T10:05:00.000Z,
+              0,
+              null,
+            ],
+          },
+          {
+            "text": "INSERT INTO "tablelane"."public__sales__srun" ("run", "state", "begun_at", "rows_seen", "total") SELECT CAST($1 AS varchar(200)), 'open', CAST($2 AS timestamptz), 0, CAST($3 AS bigint) WHERE NOT EXISTS (SELECT 1 FROM "tablelane"."public__sales__srun" WHERE "run" = $1)",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+              2026-12-01T10:00:00.000Z,
+              1200,
+            ],
+          },
+          {
+            "text": "INSERT INTO "tablelane"."public__sales__snap" ("__tl_run", "salesid", "listid") SELECT CAST($1 AS varchar(200)), s."salesid", s."listid" FROM "tablelane_stage" s WHERE s."__tl_op" <> 't' ON CONFLICT DO NOTHING",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+        ],
+      }
+    `);
+    expect(dialect.snapshotStatements(STATE, sales, SNAPSHOT_SHAPES.running, RUN_AT)).toMatchInlineSnapshot(`
+      {
+        "afterMerge": [
+          {
+            "text": "UPDATE "tablelane"."public__sales__srun" SET "rows_seen" = "rows_seen" + $2 WHERE "run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+              500,
+            ],
+          },
+        ],
+        "beforeMerge": [
+          {
+            "text": "INSERT INTO "tablelane"."public__sales__snap" ("__tl_run", "salesid", "listid") SELECT CAST($1 AS varchar(200)), s."salesid", s."listid" FROM "tablelane_stage" s WHERE s."__tl_op" <> 't' ON CONFLICT DO NOTHING",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+        ],
+      }
+    `);
+  });
+
+  it('ends a run after the merge: unseen rows deleted in place, tombstoned at their version in the same statement', () => {
+    expect(dialect.snapshotStatements(STATE, sales, SNAPSHOT_SHAPES.ended, RUN_AT)).toMatchInlineSnapshot(`
+      {
+        "afterMerge": [
+          {
+            "text": "WITH gone AS (DELETE FROM "public"."sales" t WHERE NOT EXISTS (SELECT 1 FROM "tablelane"."public__sales__snap" k WHERE k."__tl_run" = $1 AND k."salesid" = t."salesid" AND k."listid" = t."listid") RETURNING t."salesid", t."listid", t."ver") INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver") SELECT "salesid", "listid", "ver" FROM gone ON CONFLICT ("salesid", "listid") DO UPDATE SET "ver" = EXCLUDED."ver", "recorded_at" = now()",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+          {
+            "text": "DELETE FROM "tablelane"."public__sales__snap" WHERE "__tl_run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+          {
+            "text": "UPDATE "tablelane"."public__sales__srun" SET "state" = 'done', "ended_at" = $2, "rows_seen" = "rows_seen" + $3, "rows_expected" = $4 WHERE "run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+              2026-12-01T10:05:00.000Z,
+              200,
+              1200,
+            ],
+          },
+        ],
+        "beforeMerge": [
+          {
+            "text": "INSERT INTO "tablelane"."public__sales__snap" ("__tl_run", "salesid", "listid") SELECT CAST($1 AS varchar(200)), s."salesid", s."listid" FROM "tablelane_stage" s WHERE s."__tl_op" <> 't' ON CONFLICT DO NOTHING",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+        ],
+      }
+    `);
+    expect(
+      dialect.snapshotStatements(STATE, users, { ...SNAPSHOT_SHAPES.ended, run: 'r1' }, RUN_AT).afterMerge,
+    ).toMatchInlineSnapshot(`
+        [
+          {
+            "text": "DELETE FROM "app"."users" t WHERE NOT EXISTS (SELECT 1 FROM "tablelane"."app__users__snap" k WHERE k."__tl_run" = $1 AND k."id" = t."id")",
+            "values": [
+              "r1",
+            ],
+          },
+          {
+            "text": "DELETE FROM "tablelane"."app__users__snap" WHERE "__tl_run" = $1",
+            "values": [
+              "r1",
+            ],
+          },
+          {
+            "text": "UPDATE "tablelane"."app__users__srun" SET "state" = 'done', "ended_at" = $2, "rows_seen" = "rows_seen" + $3, "rows_expected" = $4 WHERE "run" = $1",
+            "values": [
+              "r1",
+              2026-12-01T10:05:00.000Z,
+              200,
+              1200,
+            ],
+          },
+        ]
+      `);
+  });
+
+  it('ends an incomplete run, or cancels one, without deleting anything from the target', () => {
+    expect(dialect.snapshotStatements(STATE, sales, SNAPSHOT_SHAPES.incomplete, RUN_AT))
+      .toMatchInlineSnapshot(`
+      {
+        "afterMerge": [
+          {
+            "text": "DELETE FROM "tablelane"."public__sales__snap" WHERE "__tl_run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+          {
+            "text": "UPDATE "tablelane"."public__sales__srun" SET "state" = 'incomplete', "ended_at" = $2, "rows_seen" = "rows_seen" + $3, "rows_expected" = $4 WHERE "run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+              2026-12-01T10:05:00.000Z,
+              199,
+              1200,
+            ],
+          },
+        ],
+        "beforeMerge": [
+          {
+            "text": "INSERT INTO "tablelane"."public__sales__snap" ("__tl_run", "salesid", "listid") SELECT CAST($1 AS varchar(200)), s."salesid", s."listid" FROM "tablelane_stage" s WHERE s."__tl_op" <> 't' ON CONFLICT DO NOTHING",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+        ],
+      }
+    `);
+    expect(dialect.snapshotStatements(STATE, sales, SNAPSHOT_SHAPES.cancelled, RUN_AT))
+      .toMatchInlineSnapshot(`
+      {
+        "afterMerge": [
+          {
+            "text": "DELETE FROM "tablelane"."public__sales__snap" WHERE "__tl_run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+          {
+            "text": "UPDATE "tablelane"."public__sales__srun" SET "state" = 'cancelled', "ended_at" = $2, "rows_seen" = "rows_seen" + $3, "rows_expected" = $4 WHERE "run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+              2026-12-01T10:05:00.000Z,
+              3,
+              null,
+            ],
+          },
+        ],
+        "beforeMerge": [],
+      }
+    `);
   });
 
   it('sets the lock timeout for the transaction', () => {

@@ -1,6 +1,6 @@
 import type { ColumnContract, TableContract } from '@app/config';
 import type { CheckpointAdvance, Dialect, Query } from '../dialect';
-import { assertAdvances, RECORDED_AT, SqlDialect } from '../dialect';
+import { assertAdvances, RECORDED_AT, SNAPSHOT_RUN_COLUMN, SqlDialect } from '../dialect';
 import { quoteIdent } from '../quote';
 import { ORDINARY_SHAPE, type StagingShape } from '../staging-shape';
 import { stateTableName } from '../state-tables';
@@ -11,6 +11,8 @@ const keyMatch = (c: TableContract, left: string, right: string) =>
   c.primaryKey.map((k) => `${left}.${quoteIdent(k)} = ${right}.${quoteIdent(k)}`).join(' AND ');
 /** The tombstones' unique key index: the tombstone table's name with `__tomb` made `__tkey`. */
 const tombstoneKeyIndex = (c: TableContract) => stateTableName(c, 'tombstone').replace(/__tomb$/, '__tkey');
+/** The snapshot keys' unique index on run and key: the table's name with `__snap` made `__skey`. */
+const snapshotKeyIndex = (c: TableContract) => stateTableName(c, 'snapshot').replace(/__snap$/, '__skey');
 
 /** PostgreSQL SQL, as pure functions of the table contracts; what Redshift spells alike is SqlDialect's. */
 export class PostgresDialect extends SqlDialect implements Dialect {
@@ -25,6 +27,46 @@ export class PostgresDialect extends SqlDialect implements Dialect {
 
   protected lockWaitBound(ms: number): string {
     return `SET LOCAL lock_timeout = '${ms}ms'`;
+  }
+
+  /** A unique index on run and key: marking a key seen again is an index lookup that does nothing. */
+  protected snapshotKeyIndex(state: string, c: TableContract): string[] {
+    const columns = [SNAPSHOT_RUN_COLUMN, ...c.primaryKey].map(quoteIdent).join(', ');
+    return [
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(snapshotKeyIndex(c))} ON ${this.snapshotKeys(state, c)} (${columns})`,
+    ];
+  }
+
+  protected markSeen(state: string, c: TableContract, run: string): Query {
+    const keys = c.primaryKey.map(quoteIdent);
+    return {
+      text:
+        `INSERT INTO ${this.snapshotKeys(state, c)} (${[quoteIdent(SNAPSHOT_RUN_COLUMN), ...keys].join(', ')}) ` +
+        `SELECT ${this.runParameter()}, ${keys.map((k) => `s.${k}`).join(', ')} FROM ${this.stage} s ` +
+        `WHERE s.${this.op} <> 't' ON CONFLICT DO NOTHING`,
+      values: [run],
+    };
+  }
+
+  /**
+   * One statement: the unseen rows are deleted and, on a versioned table, their keys and
+   * versions become tombstones (replacing any the keys had), dated by the warehouse's clock.
+   */
+  protected deleteUnseen(state: string, c: TableContract, run: string): Query[] {
+    const del = `DELETE FROM ${this.target(c)} t WHERE ${this.unseen(state, c, 't', 'k', true)}`;
+    if (!c.version) return [{ text: del, values: [run] }];
+    const tombstoned = this.names(this.keysAndVersion(c));
+    const version = quoteIdent(c.version);
+    return [
+      {
+        text:
+          `WITH gone AS (${del} RETURNING ${this.names(this.keysAndVersion(c), 't.')}) ` +
+          `INSERT INTO ${this.tombstone(state, c)} (${tombstoned}) SELECT ${tombstoned} FROM gone ` +
+          `ON CONFLICT (${c.primaryKey.map(quoteIdent).join(', ')}) DO UPDATE SET ${version} = EXCLUDED.${version}, ` +
+          `${quoteIdent(RECORDED_AT)} = now()`,
+        values: [run],
+      },
+    ];
   }
 
   addColumn(c: TableContract, column: ColumnContract): string {

@@ -1,6 +1,13 @@
 import { parseConfig } from '@app/config';
 import { describe, expect, it } from 'vitest';
-import { ADVANCE, dialectTables, LANE, SHAPES, STATE } from '../../../../test/support/dialect-fixtures';
+import {
+  ADVANCE,
+  dialectTables,
+  LANE,
+  SHAPES,
+  SNAPSHOT_SHAPES,
+  STATE,
+} from '../../../../test/support/dialect-fixtures';
 import { ORDINARY_SHAPE } from '../staging-shape';
 import { RedshiftDialect } from './redshift-dialect';
 
@@ -314,6 +321,100 @@ describe('RedshiftDialect golden SQL', () => {
         "DELETE FROM "tablelane_stage" WHERE "__tl_op" = 'd'",
         "MERGE INTO "app"."users" USING "tablelane_stage" ON "users"."id" = "tablelane_stage"."id" WHEN MATCHED THEN UPDATE SET "email" = "tablelane_stage"."email", "meta" = JSON_PARSE("tablelane_stage"."meta"), "score" = "tablelane_stage"."score", "active" = "tablelane_stage"."active", "born" = "tablelane_stage"."born", "seen" = "tablelane_stage"."seen" WHEN NOT MATCHED THEN INSERT ("id", "email", "meta", "score", "active", "born", "seen") VALUES ("tablelane_stage"."id", "tablelane_stage"."email", JSON_PARSE("tablelane_stage"."meta"), "tablelane_stage"."score", "tablelane_stage"."active", "tablelane_stage"."born", "tablelane_stage"."seen")",
       ]
+    `);
+  });
+
+  it("builds a merge table's snapshot tables: seen keys distributed and sorted like the target, and the runs", () => {
+    expect(redshift.prepareSnapshotTables(STATE, sales)).toMatchInlineSnapshot(`
+      [
+        "CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__snap" ("__tl_run" varchar(200) NOT NULL, "salesid" BIGINT NOT NULL, "listid" INTEGER NOT NULL) DISTKEY ("salesid") SORTKEY ("salesid", "listid")",
+        "CREATE TABLE IF NOT EXISTS "tablelane"."public__sales__srun" ("run" varchar(200) NOT NULL, "state" varchar(16) NOT NULL, "begun_at" timestamptz, "ended_at" timestamptz, "rows_seen" bigint NOT NULL, "rows_expected" bigint, "total" bigint, PRIMARY KEY ("run"))",
+      ]
+    `);
+  });
+
+  it('marks every staged key seen once, without ON CONFLICT, before the guard', () => {
+    expect(redshift.snapshotStatements(STATE, sales, SNAPSHOT_SHAPES.running, at)).toMatchInlineSnapshot(`
+      {
+        "afterMerge": [
+          {
+            "text": "UPDATE "tablelane"."public__sales__srun" SET "rows_seen" = "rows_seen" + $2 WHERE "run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+              500,
+            ],
+          },
+        ],
+        "beforeMerge": [
+          {
+            "text": "INSERT INTO "tablelane"."public__sales__snap" ("__tl_run", "salesid", "listid") SELECT CAST($1 AS varchar(200)), "tablelane_stage"."salesid", "tablelane_stage"."listid" FROM "tablelane_stage" WHERE "tablelane_stage"."__tl_op" <> 't' AND NOT EXISTS (SELECT 1 FROM "tablelane"."public__sales__snap" WHERE "public__sales__snap"."__tl_run" = $1 AND "public__sales__snap"."salesid" = "tablelane_stage"."salesid" AND "public__sales__snap"."listid" = "tablelane_stage"."listid")",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+        ],
+      }
+    `);
+  });
+
+  it('ends a run after the merge: tombstones replaced first, dated by the sink, then unseen rows deleted', () => {
+    expect(redshift.snapshotStatements(STATE, sales, SNAPSHOT_SHAPES.ended, at)).toMatchInlineSnapshot(`
+      {
+        "afterMerge": [
+          {
+            "text": "DELETE FROM "tablelane"."public__sales__tomb" USING "public"."sales" WHERE "public__sales__tomb"."salesid" = "sales"."salesid" AND "public__sales__tomb"."listid" = "sales"."listid" AND NOT EXISTS (SELECT 1 FROM "tablelane"."public__sales__snap" WHERE "public__sales__snap"."__tl_run" = $1 AND "public__sales__snap"."salesid" = "sales"."salesid" AND "public__sales__snap"."listid" = "sales"."listid")",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+          {
+            "text": "INSERT INTO "tablelane"."public__sales__tomb" ("salesid", "listid", "ver", "recorded_at") SELECT "sales"."salesid", "sales"."listid", "sales"."ver", CAST($2 AS TIMESTAMPTZ) FROM "public"."sales" WHERE NOT EXISTS (SELECT 1 FROM "tablelane"."public__sales__snap" WHERE "public__sales__snap"."__tl_run" = $1 AND "public__sales__snap"."salesid" = "sales"."salesid" AND "public__sales__snap"."listid" = "sales"."listid")",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+              2026-11-21T09:00:00.000Z,
+            ],
+          },
+          {
+            "text": "DELETE FROM "public"."sales" WHERE NOT EXISTS (SELECT 1 FROM "tablelane"."public__sales__snap" WHERE "public__sales__snap"."__tl_run" = $1 AND "public__sales__snap"."salesid" = "sales"."salesid" AND "public__sales__snap"."listid" = "sales"."listid")",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+          {
+            "text": "DELETE FROM "tablelane"."public__sales__snap" WHERE "__tl_run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+          {
+            "text": "UPDATE "tablelane"."public__sales__srun" SET "state" = 'done', "ended_at" = $2, "rows_seen" = "rows_seen" + $3, "rows_expected" = $4 WHERE "run" = $1",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+              2026-11-21T09:00:00.000Z,
+              200,
+              1200,
+            ],
+          },
+        ],
+        "beforeMerge": [
+          {
+            "text": "INSERT INTO "tablelane"."public__sales__snap" ("__tl_run", "salesid", "listid") SELECT CAST($1 AS varchar(200)), "tablelane_stage"."salesid", "tablelane_stage"."listid" FROM "tablelane_stage" WHERE "tablelane_stage"."__tl_op" <> 't' AND NOT EXISTS (SELECT 1 FROM "tablelane"."public__sales__snap" WHERE "public__sales__snap"."__tl_run" = $1 AND "public__sales__snap"."salesid" = "tablelane_stage"."salesid" AND "public__sales__snap"."listid" = "tablelane_stage"."listid")",
+            "values": [
+              "public.sales@20261201T100000Z-ab12cd",
+            ],
+          },
+        ],
+      }
+    `);
+    expect(
+      redshift.snapshotStatements(STATE, users, { ...SNAPSHOT_SHAPES.ended, run: 'r1' }, at).afterMerge[0],
+    ).toMatchInlineSnapshot(`
+      {
+        "text": "DELETE FROM "app"."users" WHERE NOT EXISTS (SELECT 1 FROM "tablelane"."app__users__snap" WHERE "app__users__snap"."__tl_run" = $1 AND "app__users__snap"."id" = "users"."id")",
+        "values": [
+          "r1",
+        ],
+      }
     `);
   });
 

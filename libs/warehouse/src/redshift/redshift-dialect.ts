@@ -1,6 +1,13 @@
 import type { ColumnContract, ColumnType, TableContract } from '@app/config';
 import type { CheckpointAdvance, Dialect, Query } from '../dialect';
-import { assertAdvances, CHECKPOINT_COLUMNS, RECORDED_AT, SqlDialect, STAGING_TABLE } from '../dialect';
+import {
+  assertAdvances,
+  CHECKPOINT_COLUMNS,
+  RECORDED_AT,
+  SNAPSHOT_RUN_COLUMN,
+  SqlDialect,
+  STAGING_TABLE,
+} from '../dialect';
 import { columnsQuery } from '../information-schema';
 import { pgLocksBlockers } from '../postgres/postgres-catalog';
 import { quoteIdent } from '../quote';
@@ -58,6 +65,54 @@ export class RedshiftDialect extends SqlDialect implements Dialect {
     if (this.compatibility !== 'redshift' || c.primaryKey.length === 0) return '';
     const distribution = ` DISTKEY (${quoteIdent(c.primaryKey[0]!)})`;
     return sorted ? `${distribution} SORTKEY (${c.primaryKey.map(quoteIdent).join(', ')})` : distribution;
+  }
+
+  /** No indexes: the seen keys are distributed and sorted like the target (tableAttributes). */
+  protected snapshotKeyIndex(): string[] {
+    return [];
+  }
+
+  /** No ON CONFLICT: a key already seen is skipped by NOT EXISTS. */
+  protected markSeen(state: string, c: TableContract, run: string): Query {
+    assertNotStagingName(c);
+    const seen = quoteIdent(stateTableName(c, 'snapshot'));
+    const keys = c.primaryKey.map(quoteIdent);
+    return {
+      text:
+        `INSERT INTO ${this.snapshotKeys(state, c)} (${[quoteIdent(SNAPSHOT_RUN_COLUMN), ...keys].join(', ')}) ` +
+        `SELECT ${this.runParameter()}, ${keys.map((k) => `${this.stage}.${k}`).join(', ')} FROM ${this.stage} ` +
+        `WHERE ${this.stage}.${this.op} <> 't' AND ${this.unseen(state, c, this.stage, seen, false)}`,
+      values: [run],
+    };
+  }
+
+  /**
+   * No DML in WITH and no ON CONFLICT: the unseen rows' tombstones are replaced first (dated
+   * `at`, the sink's clock, as every tombstone on Redshift), then the rows go. Every column is
+   * qualified by its table's bare name (no alias on the table a DELETE deletes from).
+   */
+  protected deleteUnseen(state: string, c: TableContract, run: string, at: Date): Query[] {
+    assertNotStagingName(c);
+    const t = quoteIdent(c.table);
+    const seen = quoteIdent(stateTableName(c, 'snapshot'));
+    const unseen = this.unseen(state, c, t, seen, false);
+    const del: Query = { text: `DELETE FROM ${this.target(c)} WHERE ${unseen}`, values: [run] };
+    if (!c.version) return [del];
+    const b = quoteIdent(stateTableName(c, 'tombstone'));
+    const match = c.primaryKey.map((k) => `${b}.${quoteIdent(k)} = ${t}.${quoteIdent(k)}`).join(' AND ');
+    return [
+      {
+        text: `DELETE FROM ${this.tombstone(state, c)} USING ${this.target(c)} WHERE ${match} AND ${unseen}`,
+        values: [run],
+      },
+      {
+        text:
+          `INSERT INTO ${this.tombstone(state, c)} (${this.names(this.keysAndVersion(c))}, ${quoteIdent(RECORDED_AT)}) ` +
+          `SELECT ${this.names(this.keysAndVersion(c), `${t}.`)}, CAST($2 AS TIMESTAMPTZ) FROM ${this.target(c)} WHERE ${unseen}`,
+        values: [run, at],
+      },
+      del,
+    ];
   }
 
   addColumn(c: TableContract, column: ColumnContract): string {
