@@ -143,7 +143,11 @@ async function untilNoLiveWriter(run: SnapshotRun, now: () => number): Promise<v
     run.reporter.waiting(live);
     await sleep(live.heartbeatMs, run.stop);
     if (run.stop.aborted)
-      throw new SnapshotStopped('stopped while waiting for the running snapshot', 'SNAPSHOT_INTERRUPTED', true);
+      throw new SnapshotStopped(
+        'stopped while waiting for the running snapshot',
+        'SNAPSHOT_INTERRUPTED',
+        true,
+      );
   }
 }
 
