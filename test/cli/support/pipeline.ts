@@ -42,7 +42,8 @@ export interface CliPipeline {
   /** Runs the CLI with --json; throws with its stderr unless it exits 0. */
   cliJson<T = unknown>(configPath: string, args: string[]): Promise<T>;
   startRouter(configPath: string): AppProcess;
-  startSink(configPath: string): SinkProcess;
+  /** `extraEnv` is added to this sink's environment (a heap limit, say). */
+  startSink(configPath: string, extraEnv?: Record<string, string>): SinkProcess;
 }
 
 /** `env` is added to the stack's settings of every process: the CLI, routers and sinks. */
@@ -121,11 +122,12 @@ export function cliPipeline(prefix: string, env: Record<string, string> = {}): C
     startRouter(configPath) {
       return startApp('router', { ...routerEnv(configPath, routerTopics), ...env });
     },
-    startSink(configPath) {
+    startSink(configPath, extraEnv = {}) {
       return startSink(configPath, {
         TABLELANE_SINK_GROUP: `${base}.sink`,
         TABLELANE_SINK_SESSION_TIMEOUT_MS: '6000',
         ...env,
+        ...extraEnv,
       });
     },
   };
