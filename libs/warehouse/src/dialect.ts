@@ -86,6 +86,8 @@ export interface Dialect {
   /** Deletes the table's tombstones recorded more than retentionMs ago. */
   pruneTombstones(stateSchema: string, contract: TableContract, retentionMs: number): Query;
   lockTimeout(ms: number): string;
+  /** Planner settings of our own transactions (SET LOCAL: the users' sessions never see them). */
+  plannerSettings(): string[];
   /** Sessions holding locks on the contract's tables that block our DML (or, forDdl, our DDL). */
   findBlockers(stateSchema: string, contract: TableContract, forDdl: boolean): Query;
   cancelSession(pid: number): Query;
@@ -523,6 +525,10 @@ export abstract class SqlDialect {
 
   readTouchedTables(state: string, c: TableContract): string[] {
     return this.touched(state, c).map((t) => `SELECT count(*) FROM ${t}`);
+  }
+
+  plannerSettings(): string[] {
+    return [];
   }
 
   lockTimeout(ms: number): string {

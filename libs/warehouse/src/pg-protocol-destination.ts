@@ -345,7 +345,7 @@ export abstract class PgProtocolDestination<D extends Dialect> implements Destin
       this.pool,
       this.classify,
       begin,
-      [this.dialect.lockTimeout(lockTimeoutMs)],
+      [this.dialect.lockTimeout(lockTimeoutMs), ...this.dialect.plannerSettings()],
       work,
       commit,
     );

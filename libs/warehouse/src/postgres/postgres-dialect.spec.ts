@@ -411,4 +411,8 @@ describe('PostgresDialect golden SQL', () => {
   it('sets the lock timeout for the transaction', () => {
     expect(dialect.lockTimeout(2000)).toMatchInlineSnapshot(`"SET LOCAL lock_timeout = '2000ms'"`);
   });
+
+  it('prices page reads as SSD or cache reads in its own transactions, so merges look keys up', () => {
+    expect(dialect.plannerSettings()).toEqual(['SET LOCAL random_page_cost = 1.1']);
+  });
 });

@@ -29,6 +29,17 @@ export class PostgresDialect extends SqlDialect implements Dialect {
     return `SET LOCAL lock_timeout = '${ms}ms'`;
   }
 
+  /**
+   * The merge joins a batch with the target by primary key. With the default random_page_cost
+   * (4, a spinning disk's) PostgreSQL hash-joins, scanning the whole target, up to tables of
+   * about 800k rows, where a batch of 10k keys costs 9x what it costs on an empty table (bench
+   * (f): 584 ms at 500k rows, 65 ms empty); priced as SSD or cache reads (1.1, what Aurora and
+   * RDS storage are), it looks each key up in the primary key from a few thousand rows on.
+   */
+  override plannerSettings(): string[] {
+    return ['SET LOCAL random_page_cost = 1.1'];
+  }
+
   /** A unique index on run and key: marking a key seen again is an index lookup that does nothing. */
   protected snapshotKeyIndex(state: string, c: TableContract): string[] {
     const columns = [SNAPSHOT_RUN_COLUMN, ...c.primaryKey].map(quoteIdent).join(', ');

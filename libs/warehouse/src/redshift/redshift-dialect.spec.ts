@@ -431,6 +431,8 @@ describe('RedshiftDialect golden SQL', () => {
     expect(redshift.lockTimeout(2000)).toMatchInlineSnapshot(`"SET statement_timeout TO 2000"`);
     expect(redshift.statementTimeout(0)).toMatchInlineSnapshot(`"SET statement_timeout TO 0"`);
     expect(() => redshift.statementTimeout(1.5)).toThrow(/whole number/);
+    // Redshift has no random_page_cost: its planner settings stay its own.
+    expect(redshift.plannerSettings()).toEqual([]);
   });
 
   it('finds blockers in SVV_TRANSACTIONS, or in pg_locks in the compatible mode', () => {
