@@ -1,4 +1,5 @@
 import './kafkajs-read-committed';
+import './kafkajs-group-per-partition';
 import './kafkajs-request-queue-timer';
 import { createRequire } from 'node:module';
 import { Kafka, logLevel, Partitioners, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
