@@ -3,15 +3,14 @@ import { cliPipeline } from '../cli/support/pipeline';
 import { Client } from 'pg';
 import { describe, expect, it } from 'vitest';
 import { cdcSourceUrl, startDebeziumConnector, type DebeziumConnector } from '../support/debezium-connect';
-import { testPool } from '../support/postgres';
 import {
-  COLUMNS,
+  expectTargetEqualsSource,
   INSERT,
   prng,
-  readRows,
   rowValues,
   runWorkload,
   SOURCE_DDL,
+  writeCdcConfig,
 } from './support/source-workload';
 
 /*
@@ -48,21 +47,7 @@ describe('Debezium PostgreSQL source → tablelane, with crashes', () => {
     let connector: DebeziumConnector = await startDebeziumConnector(connectorOptions);
     try {
       const topic = `${pipeline.base}.${sourceSchema}.items`;
-      const contract = {
-        name: `${pipeline.schema}.items`,
-        columns: { ...COLUMNS, source_lsn: 'bigint' },
-        primaryKey: ['id'],
-        version: 'source_lsn',
-      };
-      const config = pipeline.writeConfig([contract], {
-        cdc: [
-          {
-            name: 'shop',
-            topics: [topic],
-            tables: [{ source: `${sourceSchema}.items`, table: contract.name }],
-          },
-        ],
-      });
+      const config = writeCdcConfig(pipeline, sourceSchema, topic);
       await pipeline.createTopics(config, { ingest: 2, changes: 2 });
       await connector.waitForTopic(topic);
       let router = pipeline.startRouter(config);
@@ -87,26 +72,7 @@ describe('Debezium PostgreSQL source → tablelane, with crashes', () => {
       connector = await startDebeziumConnector({ ...connectorOptions, offsetsFile: connector.offsetsFile });
       await workload;
 
-      const target = testPool();
-      await target.query("SET TIME ZONE 'UTC'");
-      const expected = await readRows(source, sourceTable);
-      let actual: unknown[] = [];
-      const deadline = Date.now() + 90_000;
-      while (Date.now() < deadline) {
-        actual = await readRows(target, `${pipeline.schema}.items`).catch(() => []);
-        if (JSON.stringify(actual) === JSON.stringify(expected)) break;
-        await sleep(500);
-      }
-      if (JSON.stringify(actual) !== JSON.stringify(expected))
-        console.error(
-          `router output (tail):\n${router.output().split('\n').slice(-30).join('\n')}\n` +
-            `sink output (tail):\n${sink.output().split('\n').slice(-30).join('\n')}`,
-        );
-      expect(actual).toEqual(expected);
-      const { rows } = await target.query(
-        `SELECT count(*)::int AS n, count(DISTINCT id)::int AS keys FROM ${pipeline.schema}.items`,
-      );
-      expect(rows[0].n).toBe(rows[0].keys);
+      await expectTargetEqualsSource(source, sourceTable, pipeline, [router, sink]);
     } finally {
       await connector.stop();
       await source.query(`DROP SCHEMA IF EXISTS ${sourceSchema} CASCADE`).catch(() => undefined);

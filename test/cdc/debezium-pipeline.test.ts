@@ -4,15 +4,14 @@ import { Client } from 'pg';
 import { describe, expect, it } from 'vitest';
 import { cdcSourceUrl, startDebeziumConnector, type ConnectFormat } from '../support/debezium-connect';
 import { testKafka } from '../support/kafka';
-import { testPool } from '../support/postgres';
 import {
-  COLUMNS,
+  expectTargetEqualsSource,
   INSERT,
   prng,
-  readRows,
   rowValues,
   runWorkload,
   SOURCE_DDL,
+  writeCdcConfig,
 } from './support/source-workload';
 
 /*
@@ -72,21 +71,7 @@ describe('Debezium PostgreSQL source → tablelane', () => {
         });
         try {
           const topic = `${topicPrefix}.${sourceSchema}.items`;
-          const contract = {
-            name: `${pipeline.schema}.items`,
-            columns: { ...COLUMNS, source_lsn: 'bigint' },
-            primaryKey: ['id'],
-            version: 'source_lsn',
-          };
-          const config = pipeline.writeConfig([contract], {
-            cdc: [
-              {
-                name: 'shop',
-                topics: [topic],
-                tables: [{ source: `${sourceSchema}.items`, table: contract.name }],
-              },
-            ],
-          });
+          const config = writeCdcConfig(pipeline, sourceSchema, topic);
           await pipeline.createTopics(config, { ingest: 2, changes: 2 });
           await connector.waitForTopic(topic);
           const router = pipeline.startRouter(config);
@@ -95,26 +80,7 @@ describe('Debezium PostgreSQL source → tablelane', () => {
 
           await runWorkload(source, sourceTable, seed, 120);
 
-          const target = testPool();
-          await target.query("SET TIME ZONE 'UTC'");
-          const expected = await readRows(source, sourceTable);
-          let actual: unknown[] = [];
-          const deadline = Date.now() + 90_000;
-          while (Date.now() < deadline) {
-            actual = await readRows(target, `${pipeline.schema}.items`).catch(() => []);
-            if (JSON.stringify(actual) === JSON.stringify(expected)) break;
-            await new Promise((r) => setTimeout(r, 500));
-          }
-          if (JSON.stringify(actual) !== JSON.stringify(expected))
-            console.error(
-              `router output (tail):\n${router.output().split('\n').slice(-30).join('\n')}\n` +
-                `sink output (tail):\n${sink.output().split('\n').slice(-30).join('\n')}`,
-            );
-          expect(actual).toEqual(expected);
-          const { rows } = await target.query(
-            `SELECT count(*)::int AS n, count(DISTINCT id)::int AS keys FROM ${pipeline.schema}.items`,
-          );
-          expect(rows[0].n).toBe(rows[0].keys);
+          const expected = await expectTargetEqualsSource(source, sourceTable, pipeline, [router, sink]);
           expect(expected.length).toBeGreaterThan(10);
         } finally {
           await connector.stop();

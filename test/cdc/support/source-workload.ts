@@ -1,5 +1,7 @@
 import type { Client } from 'pg';
-import type { testPool } from '../../support/postgres';
+import { expect } from 'vitest';
+import type { CliPipeline } from '../../cli/support/pipeline';
+import { testPool } from '../../support/postgres';
 
 /*
  * The CDC suites' source table and seeded workload: every kind of change Debezium emits for
@@ -141,4 +143,52 @@ export async function runWorkload(
 export async function readRows(client: Client | ReturnType<typeof testPool>, table: string) {
   const { rows } = await client.query(`SELECT ${COMPARED} FROM ${table} ORDER BY id`);
   return rows;
+}
+
+/** The contract of the source table `items` in the pipeline's schema, and a feed that binds it. */
+export function writeCdcConfig(pipeline: CliPipeline, sourceSchema: string, topic: string): string {
+  const contract = {
+    name: `${pipeline.schema}.items`,
+    columns: { ...COLUMNS, source_lsn: 'bigint' },
+    primaryKey: ['id'],
+    version: 'source_lsn',
+  };
+  return pipeline.writeConfig([contract], {
+    cdc: [
+      { name: 'shop', topics: [topic], tables: [{ source: `${sourceSchema}.items`, table: contract.name }] },
+    ],
+  });
+}
+
+/**
+ * Waits (up to 90 s) until the target `items` equals the source row for row, then asserts it and
+ * that no key is there twice; prints the apps' output tails when it does not converge.
+ */
+export async function expectTargetEqualsSource(
+  source: Client,
+  sourceTable: string,
+  pipeline: CliPipeline,
+  apps: { output(): string }[],
+): Promise<unknown[]> {
+  const target = testPool();
+  await target.query("SET TIME ZONE 'UTC'");
+  const targetTable = `${pipeline.schema}.items`;
+  const expected = await readRows(source, sourceTable);
+  let actual: unknown[] = [];
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    actual = await readRows(target, targetTable).catch(() => []);
+    if (JSON.stringify(actual) === JSON.stringify(expected)) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if (JSON.stringify(actual) !== JSON.stringify(expected))
+    console.error(
+      apps.map((app) => `output (tail):\n${app.output().split('\n').slice(-30).join('\n')}`).join('\n'),
+    );
+  expect(actual).toEqual(expected);
+  const { rows } = await target.query(
+    `SELECT count(*)::int AS n, count(DISTINCT id)::int AS keys FROM ${targetTable}`,
+  );
+  expect(rows[0].n).toBe(rows[0].keys);
+  return expected;
 }
