@@ -1,5 +1,5 @@
 import { parseConfig, type TableContract } from '@app/config';
-import { prng } from '@app/simulation';
+import { prng, SALES_TABLE } from '@app/simulation';
 import {
   encodeCsv,
   PostgresDestination,
@@ -258,24 +258,8 @@ class ScalingTable {
     this.contract = parseConfig({
       warehouse: { stateSchema },
       tables: [
-        {
-          name: `${options.schema}.${table}`,
-          // The shape of the workload's `sales` (libs/simulation), as in the other runs.
-          columns: {
-            salesid: 'bigint',
-            listid: 'integer',
-            sellerid: 'integer',
-            buyerid: 'integer',
-            qtysold: 'integer',
-            pricepaid: 'numeric(8,2)',
-            commission: 'numeric(8,2)',
-            saletime: 'timestamptz',
-            note: 'text',
-            ver: 'bigint',
-          },
-          primaryKey: ['salesid', 'listid'],
-          version: 'ver',
-        },
+        // The shape of the workload's `sales`, as in the other runs.
+        { name: `${options.schema}.${table}`, ...SALES_TABLE },
       ],
     }).tables[0]!;
     this.random = prng(options.seed + table.length);

@@ -26,6 +26,24 @@ export interface Workload {
   poison: number;
 }
 
+/** The workload's `sales` contract without its name: shaped like the seed's Redshift `sales` table. */
+export const SALES_TABLE = {
+  columns: {
+    salesid: 'bigint',
+    listid: 'integer',
+    sellerid: 'integer',
+    buyerid: 'integer',
+    qtysold: 'integer',
+    pricepaid: 'numeric(8,2)',
+    commission: 'numeric(8,2)',
+    saletime: 'timestamptz',
+    note: 'text',
+    ver: 'bigint',
+  },
+  primaryKey: ['salesid', 'listid'],
+  version: 'ver',
+};
+
 /**
  * Random upserts and deletes over four tables, computed with an independent model of what
  * the warehouse must hold afterwards:
@@ -46,24 +64,7 @@ export function generateWorkload(
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
   const t = (name: string) => `${schema}.${name}`;
   const tables = [
-    {
-      name: t('sales'),
-      // Shaped like the seed's Redshift `sales` table.
-      columns: {
-        salesid: 'bigint',
-        listid: 'integer',
-        sellerid: 'integer',
-        buyerid: 'integer',
-        qtysold: 'integer',
-        pricepaid: 'numeric(8,2)',
-        commission: 'numeric(8,2)',
-        saletime: 'timestamptz',
-        note: 'text',
-        ver: 'bigint',
-      },
-      primaryKey: ['salesid', 'listid'],
-      version: 'ver',
-    },
+    { name: t('sales'), ...SALES_TABLE },
     { name: t('users'), columns: { id: 'bigint', name: 'text', active: 'boolean' }, primaryKey: ['id'] },
     { name: t('clicks'), mode: 'append', columns: { id: 'text', url: 'text' } },
     {
